@@ -1,0 +1,155 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Timestamps are read as Date and may be written as Date or ISO string. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json = ColumnType<Record<string, unknown>, string | Record<string, unknown> | undefined, string | Record<string, unknown>>;
+
+export interface TeamsTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type EmployeeRole = 'agent' | 'executive' | 'manager' | 'analyst' | 'frontline';
+
+export interface EmployeesTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  email: string | null;
+  team_id: number | null;
+  role: ColumnType<EmployeeRole, EmployeeRole | undefined, EmployeeRole>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ReasonsTable {
+  code: string;
+  parent_code: string | null;
+  label: string;
+  description: string | null;
+  created_at: CreatedAt;
+}
+
+export interface CustomersTable {
+  id: Generated<number>;
+  external_id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  company: string | null;
+  country: string | null;
+  timezone: string | null;
+  acquired_at: Timestamp | null;
+  acquisition_channel: string | null;
+  team_id: number | null;
+  employee_id: number | null;
+  currency: string | null;
+  attributes: Json;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ContractsTable {
+  id: Generated<number>;
+  customer_id: number;
+  external_id: string;
+  plan: string | null;
+  started_at: Timestamp;
+  ends_at: Timestamp | null;
+  cancelled_at: Timestamp | null;
+  cancellation_reason: string | null;
+  reason_code: string | null;
+  monthly_value: number;
+  currency: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface OrdersTable {
+  id: Generated<number>;
+  customer_id: number;
+  order_key: string;
+  external_id: string | null;
+  occurred_at: Timestamp;
+  amount: number;
+  margin: number | null;
+  currency: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type InteractionType = 'service_call' | 'support_ticket' | 'complaint' | 'usage' | 'other';
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+export interface InteractionsTable {
+  id: Generated<number>;
+  customer_id: number;
+  interaction_key: string;
+  external_id: string | null;
+  type: InteractionType;
+  channel: string | null;
+  occurred_at: Timestamp;
+  severity: Severity | null;
+  handled_by: number | null;
+  summary: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ContactPreferencesTable {
+  customer_id: number;
+  allowed_channels: string[];
+  max_contacts: number | null;
+  per_days: number | null;
+  preferred_employee_id: number | null;
+  contact_hours_start: string | null;
+  contact_hours_end: string | null;
+  do_not_contact: boolean;
+  do_not_contact_at: Timestamp | null;
+  do_not_contact_source: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ImportsTable {
+  id: Generated<number>;
+  entity: string;
+  file_name: string;
+  file_sha256: string;
+  rows_read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  started_at: Timestamp;
+  finished_at: CreatedAt;
+}
+
+export interface MigrationsTable {
+  version: number;
+  name: string;
+  checksum: string;
+  applied_at: CreatedAt;
+}
+
+export interface DB {
+  teams: TeamsTable;
+  employees: EmployeesTable;
+  reasons: ReasonsTable;
+  customers: CustomersTable;
+  contracts: ContractsTable;
+  orders: OrdersTable;
+  interactions: InteractionsTable;
+  contact_preferences: ContactPreferencesTable;
+  imports: ImportsTable;
+  winback_migrations: MigrationsTable;
+}
+
+export type Customer = Selectable<CustomersTable>;
+export type NewCustomer = Insertable<CustomersTable>;
+export type CustomerUpdate = Updateable<CustomersTable>;

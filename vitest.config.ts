@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // PGlite instances are memory-hungry WASM; a couple of workers keep a 2-core machine responsive.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
