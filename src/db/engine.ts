@@ -16,6 +16,8 @@ export interface Database {
   /** Where the data lives: the PGlite data directory, or the server URL without its password. */
   readonly location: string;
   readonly migrations: MigrationStatus;
+  /** PGlite only: a snapshot of the whole database (tests start many databases from one migrated snapshot). */
+  dumpPglite?: () => Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,8 @@ export interface DatabaseOptions {
   schema?: string;
   /** Apply pending migrations on open (default true). */
   migrate?: boolean;
+  /** PGlite only: start from a dump of another database (see dumpPglite) instead of an empty one. */
+  pgliteDump?: Blob;
 }
 
 export const DEFAULT_DATA_DIR = './winback-data';
@@ -56,7 +60,7 @@ const types = {
 } as pg.CustomTypesConfig;
 
 export async function openDatabase(options: DatabaseOptions = databaseOptionsFromEnv()): Promise<Database> {
-  const opened = options.databaseUrl ? await openPostgres(options.databaseUrl, options.schema) : await openPglite(options.dataDir ?? DEFAULT_DATA_DIR);
+  const opened = options.databaseUrl ? await openPostgres(options.databaseUrl, options.schema) : await openPglite(options.dataDir ?? DEFAULT_DATA_DIR, options.pgliteDump);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: opened.pool }) });
   let closed = false;
   const close = async () => {
@@ -67,7 +71,7 @@ export async function openDatabase(options: DatabaseOptions = databaseOptionsFro
   };
   try {
     const migrations = options.migrate === false ? { version: 0, applied: [] } : await migrate(db);
-    return { db, engine: opened.engine, location: opened.location, migrations, close };
+    return { db, engine: opened.engine, location: opened.location, migrations, close, ...(opened.dump ? { dumpPglite: opened.dump } : {}) };
   } catch (error) {
     await close();
     throw error;
@@ -78,6 +82,8 @@ interface OpenedPool {
   pool: pg.Pool;
   engine: Engine;
   location: string;
+  /** PGlite: a snapshot of the whole database, to start other databases from. */
+  dump?: () => Promise<Blob>;
   /** Frees what the pool does not own; the pool itself is ended by Kysely's destroy(). */
   release(): Promise<void>;
 }
@@ -104,13 +110,13 @@ async function openPostgres(url: string, schema?: string): Promise<OpenedPool> {
   return { pool, engine: 'postgresql', location: redactUrl(url), release: async () => {} };
 }
 
-async function openPglite(dataDir: string): Promise<OpenedPool> {
+async function openPglite(dataDir: string, dump?: Blob): Promise<OpenedPool> {
   const inMemory = dataDir.startsWith('memory://');
   const location = inMemory ? dataDir : resolve(dataDir);
   const unlock = inMemory ? () => {} : lockDataDir(location);
   let lite: PGlite;
   try {
-    lite = await PGlite.create(inMemory ? dataDir : location);
+    lite = await PGlite.create(inMemory ? dataDir : location, dump ? { loadDataDir: dump } : {});
   } catch (error) {
     unlock();
     throw error;
@@ -121,6 +127,7 @@ async function openPglite(dataDir: string): Promise<OpenedPool> {
     pool,
     engine: 'pglite',
     location,
+    dump: () => lite.dumpDataDir('none'),
     release: async () => {
       await lite.close();
       unlock();

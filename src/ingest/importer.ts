@@ -1,0 +1,343 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { once } from 'node:events';
+import { parse, type Info } from 'csv-parse';
+import type { z } from 'zod';
+import type { Database } from '../db/engine.js';
+import { entities, type EntityDefinition } from './entities.js';
+import { ImportError, type ImportProblem, formatProblem } from './errors.js';
+import { importOptionsSchema, type ImportOptions, type ImportOptionsInput } from './options.js';
+import {
+  countStaged,
+  createStaging,
+  deleteStagedLines,
+  findDuplicatesInFile,
+  findMissingReferences,
+  insertStagingBatch,
+  recordImport,
+  upsertStaged,
+  type SetProblem,
+  type StagingBatch,
+} from './repository.js';
+
+export interface ImportProgress {
+  phase: 'reading' | 'checking' | 'writing' | 'done';
+  rowsRead: number;
+  bytesRead: number;
+  totalBytes: number;
+  elapsedMs: number;
+}
+
+export interface ImportSummary {
+  importId: number;
+  entity: string;
+  file: string;
+  rowsRead: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  /** Where the rejected rows were written (with --skip-invalid). */
+  rejectsFile?: string;
+  /** Columns of the file kept as free attributes, or ignored. */
+  attributeColumns: string[];
+  ignoredColumns: string[];
+  durationMs: number;
+  rowsPerSecond: number;
+}
+
+export interface ImportHooks {
+  onProgress?: (progress: ImportProgress) => void;
+  /** Name used in messages instead of the path (e.g. an uploaded file's original name). */
+  displayName?: string;
+}
+
+const BATCH_ROWS = 5_000;
+const PROGRESS_EVERY_MS = 200;
+
+const normalizeHeader = (h: string) => h.trim().toLowerCase().replace(/[\s-]+/g, '_');
+
+interface ColumnPlan {
+  /** field → index of its column in each record */
+  fieldIndex: Map<string, number>;
+  /** header of each field's column, for messages */
+  fieldHeader: Map<string, string>;
+  attributeColumns: { header: string; index: number }[];
+  ignoredColumns: string[];
+}
+
+function planColumns(entity: EntityDefinition, header: string[], options: ImportOptions, fileName: string): ColumnPlan {
+  const byNormalized = new Map(header.map((h, i) => [normalizeHeader(h), i]));
+  const byExact = new Map(header.map((h, i) => [h.trim(), i]));
+  const known = new Set(entity.fields.map((f) => f.name));
+  const problems: ImportProblem[] = [];
+
+  for (const field of Object.keys(options.map)) {
+    if (!known.has(field)) {
+      problems.push({ file: fileName, line: 1, column: field, message: `--map names no field of ${entity.name}; fields are ${[...known].join(', ')}` });
+    }
+  }
+  const fieldIndex = new Map<string, number>();
+  const fieldHeader = new Map<string, string>();
+  for (const field of entity.fields) {
+    const mapped = options.map[field.name];
+    const index = mapped !== undefined ? (byExact.get(mapped) ?? byNormalized.get(normalizeHeader(mapped))) : byNormalized.get(field.name);
+    if (index === undefined) {
+      if (mapped !== undefined) {
+        problems.push({ file: fileName, line: 1, column: field.name, message: `--map points to column "${mapped}", which the file does not have` });
+      } else if (field.required) {
+        problems.push({
+          file: fileName,
+          line: 1,
+          column: field.name,
+          message: `required column is missing (columns found: ${header.join(', ')}); rename it or pass --map ${field.name}=<your column>`,
+        });
+      }
+      continue;
+    }
+    fieldIndex.set(field.name, index);
+    fieldHeader.set(field.name, header[index]!.trim());
+  }
+  if (problems.length > 0) throw new ImportError('missing_columns', problemsMessage(problems), problems);
+
+  const used = new Set(fieldIndex.values());
+  const extra = header.map((h, index) => ({ header: h.trim(), index })).filter((c) => !used.has(c.index) && c.header !== '');
+  return entity.extraColumnsAsAttributes
+    ? { fieldIndex, fieldHeader, attributeColumns: extra, ignoredColumns: [] }
+    : { fieldIndex, fieldHeader, attributeColumns: [], ignoredColumns: extra.map((c) => c.header) };
+}
+
+function problemsMessage(problems: ImportProblem[], total = problems.length): string {
+  const more = total > problems.length ? `\n… and more (${total} or more problems; listing the first ${problems.length})` : '';
+  return `${problems.length === 1 ? 'a problem' : `${problems.length} problems`} in the file; nothing was imported:\n${problems.map(formatProblem).join('\n')}${more}`;
+}
+
+function toStagingValue(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+/**
+ * Imports one CSV file of an entity, all or nothing: either every row is valid and the file is merged into the
+ * database in one transaction, or nothing is written and the error lists the problems as file:line: column.
+ * With `skipInvalid`, valid rows are imported and the rejected ones written, with their reasons, to a file.
+ * Rows are upserted on their ids, so importing the same file again changes nothing.
+ */
+export async function importFile(database: Database, path: string, input: ImportOptionsInput, hooks: ImportHooks = {}): Promise<ImportSummary> {
+  const parsedOptions = importOptionsSchema.safeParse(input);
+  if (!parsedOptions.success) {
+    const message = parsedOptions.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');
+    throw new ImportError('invalid_options', message);
+  }
+  const options = parsedOptions.data;
+  const entity = entities[options.entity];
+  const fileName = hooks.displayName ?? basename(path);
+  let totalBytes: number;
+  try {
+    totalBytes = statSync(path).size;
+  } catch {
+    throw new ImportError('file_not_found', `${path}: no such file`);
+  }
+
+  const startedAt = new Date();
+  const started = performance.now();
+  const schema = entity.schema(options);
+  const hash = createHash('sha256');
+  const source = createReadStream(path);
+  source.on('data', (chunk) => hash.update(chunk));
+  const parser = source.pipe(
+    parse({ delimiter: options.delimiter, bom: true, info: true, relax_column_count: true, skip_empty_lines: true }),
+  );
+
+  let rowsRead = 0;
+  let lastProgress = 0;
+  const report = (phase: ImportProgress['phase'], force = false) => {
+    const now = performance.now();
+    if (!hooks.onProgress || (!force && now - lastProgress < PROGRESS_EVERY_MS)) return;
+    lastProgress = now;
+    hooks.onProgress({ phase, rowsRead, bytesRead: source.bytesRead, totalBytes, elapsedMs: now - started });
+  };
+
+  const rejects = new Map<number, string[]>();
+  const reject = (line: number, reason: string) => {
+    const reasons = rejects.get(line);
+    if (reasons) reasons.push(reason);
+    else rejects.set(line, [reason]);
+  };
+
+  try {
+    const result = await database.db.transaction().execute(async (trx) => {
+      await createStaging(trx, entity);
+      const stagingColumns = Object.keys(entity.staging);
+      const newBatch = (): StagingBatch => ({ lines: [], columns: Object.fromEntries(stagingColumns.map((c) => [c, []])) });
+      let batch = newBatch();
+      const flush = async () => {
+        if (batch.lines.length === 0) return;
+        await insertStagingBatch(trx, entity, batch);
+        batch = newBatch();
+      };
+
+      let plan: ColumnPlan | undefined;
+      const rowProblems: ImportProblem[] = [];
+      let problemCount = 0;
+      let previousEnd = 0;
+      let previousEmpty = 0;
+
+      try {
+        for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
+          // csv-parse reports the line a record ends on; a quoted field may span lines, so the record starts
+          // after the previous record's last line and any blank lines skipped since.
+          const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
+          previousEnd = info.lines;
+          previousEmpty = info.empty_lines;
+          if (!plan) {
+            plan = planColumns(entity, record, options, fileName);
+            continue;
+          }
+          rowsRead++;
+          const problemsHere = validateRecord(record, line, plan, schema, fileName, batch);
+          if (problemsHere.length > 0) {
+            problemCount += problemsHere.length;
+            if (options.skipInvalid) {
+              for (const p of problemsHere) reject(line, `${p.column}: ${p.message}${p.value !== undefined ? ` (${p.value})` : ''}`);
+            } else {
+              rowProblems.push(...problemsHere);
+              // Nothing will be written now; read on only to list up to maxErrors problems at once.
+              if (rowProblems.length >= options.maxErrors) break;
+            }
+          }
+          if (rowProblems.length === 0 && batch.lines.length >= BATCH_ROWS) await flush();
+          report('reading');
+        }
+      } catch (error) {
+        if (error instanceof ImportError) throw error;
+        const err = error as { code?: string; lines?: number; message: string };
+        if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
+          throw new ImportError('malformed_csv', `${fileName}:${err.lines ?? previousEnd + 1}: the file is not valid CSV: ${err.message}`);
+        }
+        throw error;
+      } finally {
+        source.destroy();
+      }
+      if (!plan) throw new ImportError('empty_file', `${fileName}: the file is empty; expected a header row naming the columns`);
+      if (rowProblems.length > 0) {
+        const shown = rowProblems.slice(0, options.maxErrors);
+        throw new ImportError('invalid_rows', problemsMessage(shown, Math.max(problemCount, shown.length)), shown);
+      }
+      await flush();
+
+      report('checking', true);
+      const limit = options.skipInvalid ? Number.MAX_SAFE_INTEGER : options.maxErrors;
+      const fieldOf = (field: string) => plan!.fieldHeader.get(field) ?? field;
+      const setProblems: SetProblem[] = [
+        ...(await findDuplicatesInFile(trx, entity, limit)),
+        ...(await findMissingReferences(trx, entity, limit)),
+      ].sort((a, b) => a.line - b.line);
+      if (setProblems.length > 0) {
+        if (!options.skipInvalid) {
+          const shown = setProblems.slice(0, options.maxErrors).map((p) => ({ file: fileName, line: p.line, column: fieldOf(p.field), message: p.message, value: p.value }));
+          throw new ImportError('invalid_rows', problemsMessage(shown, setProblems.length), shown);
+        }
+        for (const p of setProblems) reject(p.line, `${fieldOf(p.field)}: ${p.message} (${p.value})`);
+        await deleteStagedLines(trx, [...new Set(setProblems.map((p) => p.line))]);
+      }
+
+      report('writing', true);
+      const staged = await countStaged(trx);
+      const fieldsInFile = new Set(plan.fieldIndex.keys());
+      if (plan.attributeColumns.length > 0) fieldsInFile.add('attributes');
+      const { inserted, updated } = await upsertStaged(trx, entity, fieldsInFile);
+      const counts = { rowsRead, inserted, updated, unchanged: staged - inserted - updated, rejected: rejects.size };
+      const importId = await recordImport(trx, { entity: entity.name, fileName, sha256: hash.digest('hex'), startedAt, ...counts });
+      return { importId, plan, ...counts };
+    });
+
+    let rejectsFile: string | undefined;
+    if (options.skipInvalid && rejects.size > 0) {
+      rejectsFile = options.rejectsFile ?? `${path}.rejects.csv`;
+      await writeRejects(path, rejectsFile, rejects, options.delimiter);
+    }
+    const durationMs = performance.now() - started;
+    report('done', true);
+    return {
+      importId: result.importId,
+      entity: entity.name,
+      file: fileName,
+      rowsRead: result.rowsRead,
+      inserted: result.inserted,
+      updated: result.updated,
+      unchanged: result.unchanged,
+      rejected: result.rejected,
+      ...(rejectsFile ? { rejectsFile } : {}),
+      attributeColumns: result.plan.attributeColumns.map((c) => c.header),
+      ignoredColumns: result.plan.ignoredColumns,
+      durationMs,
+      rowsPerSecond: result.rowsRead / (durationMs / 1000),
+    };
+  } finally {
+    source.destroy();
+  }
+}
+
+/** Validates one record and, when valid, appends its staging values to the batch. Returns its problems. */
+function validateRecord(
+  record: string[],
+  line: number,
+  plan: ColumnPlan,
+  schema: z.ZodType<Record<string, unknown>>,
+  fileName: string,
+  batch: StagingBatch,
+): ImportProblem[] {
+  const columnCount = plan.fieldIndex.size + plan.attributeColumns.length + plan.ignoredColumns.length;
+  if (record.length > columnCount && record.slice(columnCount).some((v) => v.trim() !== '')) {
+    return [{ file: fileName, line, column: '(row)', message: `has ${record.length} fields but the header names ${columnCount} columns` }];
+  }
+  const input: Record<string, unknown> = {};
+  for (const [field, index] of plan.fieldIndex) input[field] = record[index];
+  if (plan.attributeColumns.length > 0) {
+    const attributes: Record<string, string> = {};
+    for (const { header, index } of plan.attributeColumns) {
+      const value = record[index]?.trim();
+      if (value) attributes[header] = value;
+    }
+    input.attributes = attributes;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    return parsed.error.issues.map((issue) => {
+      const field = String(issue.path[0] ?? '(row)');
+      const value = plan.fieldIndex.has(field) ? record[plan.fieldIndex.get(field)!] : undefined;
+      return { file: fileName, line, column: plan.fieldHeader.get(field) ?? field, message: issue.message, ...(value ? { value } : {}) };
+    });
+  }
+  batch.lines.push(line);
+  for (const [name, values] of Object.entries(batch.columns)) values.push(toStagingValue(parsed.data[name]));
+  return [];
+}
+
+/** Writes the rejected rows as they were in the file, with their line and reasons, in a second pass. */
+async function writeRejects(path: string, rejectsPath: string, rejects: Map<number, string[]>, delimiter: string): Promise<void> {
+  const out = createWriteStream(rejectsPath);
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  const quote = (v: string) => (/[",\n\r]/.test(v) || v.includes(delimiter) ? `"${v.replace(/"/g, '""')}"` : v);
+  const parser = createReadStream(path).pipe(parse({ delimiter, bom: true, info: true, relax_column_count: true, skip_empty_lines: true }));
+  let header = true;
+  let previousEnd = 0;
+  let previousEmpty = 0;
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
+    const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
+    previousEnd = info.lines;
+    previousEmpty = info.empty_lines;
+    if (header) {
+      await write(['line', 'problems', ...record].map(quote).join(delimiter) + '\n');
+      header = false;
+      continue;
+    }
+    const reasons = rejects.get(line);
+    if (reasons) await write([String(line), reasons.join('; '), ...record].map(quote).join(delimiter) + '\n');
+  }
+  out.end();
+  await once(out, 'finish');
+}

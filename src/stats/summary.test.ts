@@ -1,0 +1,292 @@
+import { describe, it, expect } from 'vitest';
+import {
+  compressTriples,
+  CustomerStatus,
+  dailyTransactionCounts,
+  DAYS_PER_UNIT,
+  expandToCustomers,
+  summarizeTransactions,
+  unitsFromDays,
+  utcDay,
+  type TransactionColumns,
+} from './summary.js';
+import { StatsError } from './errors.js';
+import { createRng } from './random.js';
+import {
+  CDNOW_CALIBRATION_END,
+  CDNOW_HOLDOUT_END,
+  loadCdnowSample,
+  sharedFile,
+} from './shared-data.test-util.js';
+
+function columns(rows: Array<[number, string, number]>): TransactionColumns {
+  return {
+    customer: Int32Array.from(rows.map((r) => r[0])),
+    time: Float64Array.from(rows.map((r) => Date.parse(r[1]))),
+    amount: Float64Array.from(rows.map((r) => r[2])),
+  };
+}
+
+describe('units and days', () => {
+  it('uses exact day counts and a 365.25/12-day month', () => {
+    expect(DAYS_PER_UNIT.month).toBe(30.4375);
+    expect(unitsFromDays(14, 'week')).toBe(2);
+    expect(unitsFromDays(30.4375 * 2, 'month')).toBe(2);
+    expect(utcDay(Date.parse('1970-01-02T00:00:00Z'))).toBe(1);
+    expect(utcDay(Date.parse('1970-01-01T23:59:59.999Z'))).toBe(0);
+    expect(utcDay(Date.parse('1969-12-31T12:00:00Z'))).toBe(-1);
+  });
+});
+
+describe('summarizeTransactions', () => {
+  // Rows deliberately out of order, across customers and within a customer.
+  const rows: Array<[number, string, number]> = [
+    [0, '2024-01-15T09:00:00Z', 3000],
+    [1, '2024-01-10T12:00:00Z', 999],
+    [0, '2024-01-01T23:59:59.999Z', 500], // same UTC day as the next-but-one row
+    [0, '2024-01-20T08:00:00Z', 700], // holdout
+    [0, '2024-01-08T00:00:00Z', 2000],
+    [0, '2024-01-01T00:00:00Z', 1000],
+    [0, '2024-01-20T22:00:00Z', 300], // holdout, same day
+    [2, '2024-01-16T00:00:00Z', 4000], // first purchase after calibration end
+    [0, '2024-01-25T10:00:00Z', 100], // holdout
+    [0, '2024-03-01T10:00:00Z', 99999], // after the holdout: ignored
+    [4, '2023-12-31T23:59:59Z', 100],
+    [4, '2024-01-15T23:59:59Z', 50], // last second of the calibration end day: calibration
+    [4, '2024-01-16T00:00:00Z', 70], // first second after: holdout
+  ];
+  const summary = summarizeTransactions(columns(rows), {
+    calibrationEnd: Date.parse('2024-01-15T06:00:00Z'), // any time on the day: the whole day counts
+    holdoutEnd: new Date('2024-01-29T00:00:00Z'),
+    unit: 'week',
+    customerCount: 6,
+  });
+
+  it('computes x, t_x, T, spends for a hand-worked customer (same-day merge, holdout split)', () => {
+    // Days: Jan 1 (1000 + 500), Jan 8 (2000), Jan 15 (3000) | holdout Jan 20 (700 + 300), Jan 25 (100).
+    expect(summary.status[0]).toBe(CustomerStatus.calibration);
+    expect(summary.x[0]).toBe(2);
+    expect(summary.tx[0]).toBe(2); // 14 days
+    expect(summary.T[0]).toBe(2);
+    expect(summary.firstSpend[0]).toBe(1500);
+    expect(summary.meanRepeatSpend[0]).toBe(2500); // (2000 + 3000) / 2, first purchase excluded
+    expect(summary.holdoutX[0]).toBe(2);
+    expect(summary.holdoutSpend[0]).toBe(1100);
+    expect(summary.firstPurchase[0]).toBe(Date.parse('2024-01-01T00:00:00Z'));
+  });
+
+  it('a one-time buyer has x = 0, t_x = 0 and NaN mean repeat spend', () => {
+    expect(summary.x[1]).toBe(0);
+    expect(summary.tx[1]).toBe(0);
+    expect(summary.T[1]).toBe(5 / 7);
+    expect(summary.meanRepeatSpend[1]).toBeNaN();
+    expect(summary.holdoutX[1]).toBe(0);
+    expect(summary.holdoutSpend[1]).toBe(0);
+  });
+
+  it('excludes (and reports) customers first seen after calibration, and empty slots', () => {
+    expect(summary.status[2]).toBe(CustomerStatus.firstAfterCalibration);
+    expect(summary.x[2]).toBeNaN();
+    expect(summary.firstPurchase[2]).toBe(Date.parse('2024-01-16T00:00:00Z'));
+    expect(summary.status[3]).toBe(CustomerStatus.noTransactions);
+    expect(summary.status[5]).toBe(CustomerStatus.noTransactions);
+    expect(summary.counts).toEqual({
+      rows: 13,
+      transactions: 5 + 1 + 1 + 3,
+      rowsAfterEnd: 1,
+      calibrationCustomers: 3,
+      firstAfterCalibration: 1,
+      customersWithoutTransactions: 2,
+      repeatCustomers: 2,
+    });
+  });
+
+  it('puts day boundaries in UTC: the calibration end day is included whole', () => {
+    expect(summary.x[4]).toBe(1);
+    expect(summary.tx[4]).toBe(15 / 7);
+    expect(summary.T[4]).toBe(15 / 7);
+    expect(summary.holdoutX[4]).toBe(1);
+    expect(summary.holdoutSpend[4]).toBe(70);
+    expect(summary.holdoutLength).toBe(2);
+  });
+
+  it('without a holdout, later rows are ignored and holdout fields are 0', () => {
+    const s = summarizeTransactions(columns(rows), {
+      calibrationEnd: Date.parse('2024-01-15T00:00:00Z'),
+      unit: 'day',
+    });
+    expect(s.customerCount).toBe(5);
+    expect(s.x[0]).toBe(2);
+    expect(s.tx[0]).toBe(14);
+    expect(s.holdoutX[0]).toBe(0);
+    expect(s.holdoutLength).toBe(0);
+    expect(s.counts.rowsAfterEnd).toBe(6);
+  });
+
+  it('measures months as 30.4375 days', () => {
+    const s = summarizeTransactions(columns(rows), {
+      calibrationEnd: Date.parse('2024-01-15T00:00:00Z'),
+      unit: 'month',
+    });
+    expect(s.T[0]).toBe(14 / 30.4375);
+  });
+
+  it('rejects malformed input with StatsError', () => {
+    const bad = columns([[0, '2024-01-01T00:00:00Z', 1]]);
+    expect(() =>
+      summarizeTransactions({ ...bad, amount: new Float64Array(2) }, { calibrationEnd: 0, unit: 'week' }),
+    ).toThrow(StatsError);
+    expect(() =>
+      summarizeTransactions(
+        { ...bad, time: Float64Array.of(Number.NaN) },
+        { calibrationEnd: Date.parse('2024-02-01'), unit: 'week' },
+      ),
+    ).toThrow(StatsError);
+    expect(() =>
+      summarizeTransactions(bad, { calibrationEnd: Date.parse('2024-02-01'), unit: 'week', customerCount: 0 }),
+    ).toThrow(StatsError);
+    expect(() =>
+      summarizeTransactions(bad, {
+        calibrationEnd: Date.parse('2024-02-01'),
+        holdoutEnd: Date.parse('2024-01-01'),
+        unit: 'week',
+      }),
+    ).toThrow(StatsError);
+  });
+
+  it('does not depend on row order', () => {
+    const rng = createRng('summary-order');
+    const shuffled = rng.shuffle([...rows]);
+    const a = summarizeTransactions(columns(shuffled), {
+      calibrationEnd: Date.parse('2024-01-15T06:00:00Z'),
+      holdoutEnd: Date.parse('2024-01-29T00:00:00Z'),
+      unit: 'week',
+      customerCount: 6,
+    });
+    for (const key of ['x', 'tx', 'T', 'meanRepeatSpend', 'holdoutX', 'holdoutSpend', 'firstSpend'] as const) {
+      expect(Array.from(a[key])).toEqual(Array.from(summary[key]));
+    }
+  });
+});
+
+describe('dailyTransactionCounts', () => {
+  it('counts first purchases and day-merged repeats per UTC day, for customers acquired in the window', () => {
+    const rows = columns([
+      [0, '2024-01-02T10:00:00Z', 1],
+      [0, '2024-01-02T11:00:00Z', 1], // same day as the first purchase: not a repeat
+      [0, '2024-01-04T23:00:00Z', 1],
+      [0, '2024-01-04T01:00:00Z', 1], // merged with the row above
+      [1, '2024-01-04T12:00:00Z', 1],
+      [1, '2024-01-05T12:00:00Z', 1],
+      [2, '2023-12-30T12:00:00Z', 1], // acquired before the window: left out entirely
+      [2, '2024-01-03T12:00:00Z', 1],
+      [1, '2024-02-01T12:00:00Z', 1], // after the end: ignored
+    ]);
+    const c = dailyTransactionCounts(rows, { start: Date.parse('2024-01-01'), end: Date.parse('2024-01-06T18:00:00Z') });
+    expect(c.startDay).toBe(utcDay(Date.parse('2024-01-01')));
+    expect(Array.from(c.firstPurchases)).toEqual([0, 1, 0, 1, 0, 0]);
+    expect(Array.from(c.repeats)).toEqual([0, 0, 0, 1, 1, 0]);
+    expect(c.customersBeforeStart).toBe(1);
+    const all = dailyTransactionCounts(rows, { end: Date.parse('2024-01-06') });
+    expect(all.startDay).toBe(utcDay(Date.parse('2023-12-30')));
+    expect(all.customersBeforeStart).toBe(0);
+  });
+});
+
+describe('compressTriples / expandToCustomers', () => {
+  it('groups identical triples with weights and maps customers back', () => {
+    const x = Float64Array.of(0, 1, 0, 1, Number.NaN, 0, -0);
+    const tx = Float64Array.of(0, 2, 0, 2, Number.NaN, 0, 0);
+    const T = Float64Array.of(5, 6, 5, 6, Number.NaN, 4, 5);
+    const c = compressTriples(x, tx, T);
+    expect(Array.from(c.x)).toEqual([0, 1, 0]);
+    expect(Array.from(c.T)).toEqual([5, 6, 4]);
+    expect(Array.from(c.weight)).toEqual([3, 2, 1]); // −0 joins +0
+    expect(c.customers).toBe(6);
+    expect(Array.from(c.tripleOfCustomer)).toEqual([0, 1, 0, 1, -1, 2, 0]);
+    const perTriple = Float64Array.of(10, 20, 30);
+    expect(Array.from(expandToCustomers(perTriple, c.tripleOfCustomer))).toEqual([10, 20, 10, 20, NaN, 30, 10]);
+    expect(Array.from(expandToCustomers(perTriple, c.tripleOfCustomer, 0))[4]).toBe(0);
+  });
+
+  it('weighted sums over triples equal sums over customers (random data)', () => {
+    const rng = createRng('compress');
+    const n = 20_000;
+    const x = new Float64Array(n);
+    const tx = new Float64Array(n);
+    const T = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      T[i] = (20 + rng.int(20)) / 7;
+      x[i] = rng.int(4);
+      tx[i] = x[i] === 0 ? 0 : rng.int(20) / 7;
+    }
+    const c = compressTriples(x, tx, T);
+    expect(c.x.length).toBeLessThan(n / 5);
+    let direct = 0;
+    for (let i = 0; i < n; i++) direct += (x[i] as number) * 3 + (tx[i] as number) - Math.log(T[i] as number);
+    let viaTriples = 0;
+    for (let j = 0; j < c.x.length; j++) {
+      viaTriples += (c.weight[j] as number) * ((c.x[j] as number) * 3 + (c.tx[j] as number) - Math.log(c.T[j] as number));
+    }
+    expect(viaTriples).toBeCloseTo(direct, 6);
+    for (let i = 0; i < n; i += 997) {
+      const j = c.tripleOfCustomer[i] as number;
+      expect([c.x[j], c.tx[j], c.T[j]]).toEqual([x[i], tx[i], T[i]]);
+    }
+  });
+
+  it('rejects mismatched lengths', () => {
+    expect(() => compressTriples(new Float64Array(2), new Float64Array(1), new Float64Array(2))).toThrow(StatsError);
+  });
+});
+
+describe('shared data lookup', () => {
+  it('skips (null) outside CI but fails under CI when a file is missing', () => {
+    const saved = process.env.CI;
+    try {
+      delete process.env.CI;
+      expect(sharedFile('data/does-not-exist.txt')).toBeNull();
+      process.env.CI = 'true';
+      expect(() => sharedFile('data/does-not-exist.txt')).toThrow(/CI/);
+    } finally {
+      if (saved === undefined) delete process.env.CI;
+      else process.env.CI = saved;
+    }
+  });
+});
+
+describe('CDNOW sample (../shared)', () => {
+  const file = sharedFile('data/cdnow/CDNOW_sample.txt');
+  it.skipIf(file === null)('reproduces the literature’s calibration summary', () => {
+    const data = loadCdnowSample(file as string);
+    const s = summarizeTransactions(data, {
+      calibrationEnd: CDNOW_CALIBRATION_END,
+      holdoutEnd: CDNOW_HOLDOUT_END,
+      unit: 'week',
+      customerCount: data.customerCount,
+    });
+    let maxT = 0;
+    let sumX = 0;
+    let sumHoldout = 0;
+    for (let i = 0; i < s.customerCount; i++) {
+      maxT = Math.max(maxT, s.T[i] as number);
+      sumX += s.x[i] as number;
+      sumHoldout += s.holdoutX[i] as number;
+    }
+    console.log(
+      `CDNOW sample: ${s.counts.calibrationCustomers} customers, ${s.counts.repeatCustomers} repeaters, ` +
+        `Σx = ${sumX}, Σholdout = ${sumHoldout}, max T = ${maxT.toFixed(2)} weeks, ` +
+        `${s.counts.transactions} day-merged transactions from ${s.counts.rows} rows`,
+    );
+    expect(s.counts.calibrationCustomers).toBe(2357);
+    expect(s.counts.firstAfterCalibration).toBe(0);
+    expect(s.counts.repeatCustomers).toBe(946); // FHL 2005 (JMR): 946 of 2,357 repeat in calibration
+    expect(maxT).toBeCloseTo(38.86, 2);
+    // The BTYD package's CDNOW calibration/holdout summaries give the same totals.
+    expect(sumX).toBe(2457);
+    expect(sumHoldout).toBe(1882);
+    expect(s.holdoutLength).toBe(39);
+    const c = compressTriples(s.x, s.tx, s.T);
+    expect(c.customers).toBe(2357);
+  });
+});
