@@ -1,4 +1,6 @@
-// The compiled program reads its SQL migrations at run time; tsc copies only code, so the build copies them.
+// The compiled program reads its SQL migrations and web page at run time; tsc copies only code, so the build copies them.
 import { cpSync } from 'node:fs';
 
-cpSync('src/db/migrations', 'dist/db/migrations', { recursive: true, filter: (src) => !src.endsWith('.ts') });
+for (const dir of ['db/migrations', 'server/public']) {
+  cpSync(`src/${dir}`, `dist/${dir}`, { recursive: true, filter: (src) => !src.endsWith('.ts') });
+}

@@ -7,6 +7,7 @@ export const ImportError = defineDomainError('import', {
   malformed_csv: 'invalid_input',
   missing_columns: 'invalid_input',
   invalid_rows: 'invalid_input',
+  aborted: 'unavailable',
 });
 export type ImportError = InstanceType<typeof ImportError>;
 

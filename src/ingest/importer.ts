@@ -51,6 +51,8 @@ export interface ImportHooks {
   onProgress?: (progress: ImportProgress) => void;
   /** Name used in messages instead of the path (e.g. an uploaded file's original name). */
   displayName?: string;
+  /** Aborting stops the import and rolls it back (Ctrl-C in the CLI, a closed connection in the API). */
+  signal?: AbortSignal;
 }
 
 const BATCH_ROWS = 5_000;
@@ -195,6 +197,7 @@ export async function importFile(database: Database, path: string, input: Import
             continue;
           }
           rowsRead++;
+          if (hooks.signal?.aborted) throw new ImportError('aborted', `${fileName}: import interrupted at line ${line}; nothing was imported`);
           const problemsHere = validateRecord(record, line, plan, schema, fileName, batch);
           if (problemsHere.length > 0) {
             problemCount += problemsHere.length;

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { bgNbdExpected, fitBgNbd, scoreBgNbd } from './bgnbd.js';
 import { fitParetoNbd, paretoNbdExpected, scoreParetoNbd } from './paretonbd.js';
-import { CDNOW_CALIBRATION_END, CDNOW_HOLDOUT_END, loadCdnowSample, sharedFile } from './shared-data.test-util.js';
+import { CDNOW_CALIBRATION_END, CDNOW_HOLDOUT_END, loadCdnowSample, sharedFile } from './test-support/shared-data.js';
 import { compressTriples, summarizeTransactions } from './summary.js';
 
 const file = sharedFile('data/cdnow/CDNOW_sample.txt');

@@ -14,7 +14,7 @@ import { bgNbdConditionalExpected, bgNbdExpected, fitBgNbd, scoreBgNbd } from '.
 import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, scoreParetoNbd } from './paretonbd.js';
 import { conditionalExpectedSpend, fitGammaGamma } from './gammagamma.js';
 import { compressTriples, expandToCustomers, summarizeTransactions } from './summary.js';
-import { CDNOW_CALIBRATION_END, loadCdnowSample, sharedFile } from './shared-data.test-util.js';
+import { CDNOW_CALIBRATION_END, loadCdnowSample, sharedFile } from './test-support/shared-data.js';
 
 /** Σ_{m=1}^{H} v^m with v = 1/(1+d): the annuity factor. */
 const annuity = (d: number, H: number): number => (d === 0 ? H : (1 - (1 + d) ** -H) / d);

@@ -15,7 +15,7 @@ import {
   CDNOW_HOLDOUT_END,
   loadCdnowSample,
   sharedFile,
-} from './shared-data.test-util.js';
+} from './test-support/shared-data.js';
 
 /** Simulate the Gamma-Gamma process: ν ~ Gamma(q, scale 1/γ), each transaction z ~ Gamma(p, scale 1/ν). */
 function simulate(params: { p: number; q: number; gamma: number }, customers: number, seed: string) {

@@ -11,7 +11,7 @@ import {
 } from './sbg.js';
 import { StatsError } from './errors.js';
 import { lnBeta } from './special.js';
-import { readNumericCsv, sharedFile } from './shared-data.test-util.js';
+import { readNumericCsv, sharedFile } from './test-support/shared-data.js';
 
 describe('sBG probabilities', () => {
   const params = { alpha: 0.704, beta: 1.182 };

@@ -17,7 +17,7 @@ import {
   CDNOW_HOLDOUT_END,
   loadCdnowSample,
   sharedFile,
-} from './shared-data.test-util.js';
+} from './test-support/shared-data.js';
 
 function columns(rows: Array<[number, string, number]>): TransactionColumns {
   return {

@@ -14,7 +14,7 @@ import {
   CDNOW_HOLDOUT_END,
   loadCdnowSample,
   sharedFile,
-} from './shared-data.test-util.js';
+} from './test-support/shared-data.js';
 import { createRng } from './random.js';
 import { StatsError } from './errors.js';
 

@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+import { registerDemo } from './commands/demo.js';
+import { registerImport } from './commands/import.js';
+import { registerServe } from './commands/serve.js';
+import { registerStatus } from './commands/status.js';
+import { failWith } from './context.js';
+
+const program = new Command()
+  .name('winback')
+  .description('customer recovery management: identify, analyse, fix the causes, win back, care')
+  .option('--data-dir <dir>', 'embedded database directory (default ./winback-data, or WINBACK_DATA_DIR)')
+  .option('--database-url <url>', 'PostgreSQL server to use instead of the embedded database (or DATABASE_URL)')
+  .option('--json', 'print results as JSON')
+  .showHelpAfterError();
+
+registerImport(program);
+registerDemo(program);
+registerStatus(program);
+registerServe(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  failWith(error, Boolean(program.opts().json));
+}

@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachEngine, type TestDatabase } from '../db/test-support/engines.js';
+import { basicCompany } from '../ingest/test-support/files.js';
+import { buildServer } from './app.js';
+
+describeEachEngine('HTTP API', (engine) => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  const upload = (entity: string, lines: string[], query = '') =>
+    app.inject({ method: 'POST', url: `/api/v1/imports/${entity}?filename=${entity}.csv${query}`, headers: { 'content-type': 'text/csv' }, payload: lines.join('\n') + '\n' });
+
+  beforeEach(async () => {
+    database = await engine.open();
+    app = await buildServer(database);
+  });
+  afterEach(async () => {
+    await app.close();
+    await database.dispose();
+  });
+
+  it('reports health with the database engine and schema version', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/health' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok', engine: engine.engine, schemaVersion: database.migrations.version });
+  });
+
+  it('imports uploaded CSV files with the same validation as the CLI, and counts them', async () => {
+    for (const entity of ['teams', 'employees', 'customers'] as const) expect((await upload(entity, basicCompany[entity])).statusCode).toBe(201);
+    const bad = await upload('orders', ['customer_id,occurred_at,amount,currency', 'C1,2024-01-01,1.00,EUR', 'C1,2024-02-30,2.00,EUR']);
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error).toMatchObject({ domain: 'import', code: 'invalid_rows' });
+    expect(bad.json().error.message).toContain('orders.csv:3: occurred_at: no such date');
+    expect(bad.json().error.details).toEqual([expect.objectContaining({ line: 3, column: 'occurred_at', value: '2024-02-30' })]);
+
+    const ok = await upload('orders', basicCompany.orders);
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json()).toMatchObject({ entity: 'orders', rowsRead: 5, inserted: 5 });
+    const counts = await app.inject({ method: 'GET', url: '/api/v1/overview/counts' });
+    expect(counts.json()).toMatchObject({ customers: 3, orders: 5, contracts: 0, interactions: 0 });
+  });
+
+  it('returns the rejected rows of an upload with skipInvalid', async () => {
+    for (const entity of ['teams', 'employees', 'customers'] as const) await upload(entity, basicCompany[entity]);
+    const response = await upload('orders', ['customer_id,occurred_at,amount,currency', 'C1,2024-01-01,1.00,EUR', 'C9,2024-01-01,1.00,EUR'], '&skipInvalid=true');
+    expect(response.statusCode).toBe(201);
+    expect(response.json()).toMatchObject({ inserted: 1, rejected: 1 });
+    expect(response.json().rejectsCsv).toContain('3,customer_id: unknown customer');
+  });
+
+  it('answers invalid requests with a JSON error naming the field', async () => {
+    const unknownEntity = await upload('planets', ['a']);
+    expect(unknownEntity.statusCode).toBe(422);
+    expect(unknownEntity.json().error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('entity: expected one of') });
+    const badOption = await upload('orders', ['a'], '&dateFormat=whenever');
+    expect(badOption.json().error.message).toContain('dateFormat');
+    const notFound = await app.inject({ method: 'GET', url: '/api/v1/nothing' });
+    expect(notFound.statusCode).toBe(404);
+    expect(notFound.json().error.code).toBe('not_found');
+  });
+
+  it('serves the first web page', async () => {
+    const page = await app.inject({ method: 'GET', url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('/api/v1/overview/counts');
+  });
+});

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Database } from '../db/engine.js';
+import { reportError } from '../shared/errors.js';
+import { RequestError } from './errors.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerImportRoutes } from './routes/imports.js';
+import { registerOverviewRoutes } from './routes/overview.js';
+
+export interface ServerOptions {
+  logger?: boolean;
+}
+
+const indexHtml = readFileSync(new URL('./public/index.html', import.meta.url), 'utf8');
+
+/** The HTTP API (/api/v1/…) and the web page, on one database. Routes parse, call the domain, format. */
+export async function buildServer(database: Database, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false });
+
+  app.setErrorHandler((error, _request, reply) => {
+    // Fastify's own errors (malformed JSON, payload too large) carry a statusCode; keep it and its message.
+    const fastifyStatus = (error as { statusCode?: number }).statusCode;
+    if (fastifyStatus && fastifyStatus < 500 && !(error as { domain?: string }).domain) {
+      return reply.status(fastifyStatus).send({ error: { domain: 'request', code: 'invalid_request', message: (error as Error).message } });
+    }
+    const report = reportError(error);
+    if (report.status >= 500) app.log.error(error);
+    return reply.status(report.status).send(report.body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const report = reportError(new RequestError('not_found', `no such resource: ${request.method} ${request.url}`));
+    return reply.status(report.status).send(report.body);
+  });
+
+  app.get('/', (_request, reply) => reply.type('text/html; charset=utf-8').send(indexHtml));
+  registerHealthRoutes(app, database);
+  registerOverviewRoutes(app, database);
+  registerImportRoutes(app, database);
+  return app;
+}
