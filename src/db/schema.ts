@@ -148,6 +148,79 @@ export interface DB {
   contact_preferences: ContactPreferencesTable;
   imports: ImportsTable;
   winback_migrations: MigrationsTable;
+  analysis_runs: AnalysisRunsTable;
+  model_runs: ModelRunsTable;
+  customer_scores: CustomerScoresTable;
+  current_customer_scores: CurrentCustomerScoresView;
+}
+
+export type TimeUnitName = 'day' | 'week' | 'month';
+export type PurchaseModelName = 'bgnbd' | 'paretonbd';
+export type ModelName = PurchaseModelName | 'gammagamma';
+
+export interface AnalysisRunsTable {
+  id: Generated<number>;
+  status: ColumnType<'complete' | 'failed', 'complete' | 'failed' | undefined, 'complete' | 'failed'>;
+  is_current: ColumnType<boolean, boolean | undefined, boolean>;
+  purchase_model: PurchaseModelName;
+  time_unit: TimeUnitName;
+  calibration_start: Timestamp | null;
+  calibration_end: Timestamp;
+  holdout_end: Timestamp | null;
+  customers_scored: number;
+  options: Json;
+  summary: Json;
+  created_at: CreatedAt;
+}
+
+export interface ModelRunsTable {
+  id: Generated<number>;
+  analysis_run_id: number;
+  model: ModelName;
+  status: 'fitted' | 'skipped' | 'failed';
+  selected: ColumnType<boolean, boolean | undefined, boolean>;
+  currency: string | null;
+  parameters: Json | null;
+  standard_errors: Json | null;
+  log_likelihood: number | null;
+  converged: boolean | null;
+  iterations: number | null;
+  message: string | null;
+  time_unit: TimeUnitName;
+  calibration_start: Timestamp | null;
+  calibration_end: Timestamp;
+  holdout_end: Timestamp | null;
+  customers: number;
+  distinct_rows: number | null;
+  first_order_at: Timestamp | null;
+  last_order_at: Timestamp | null;
+  orders: number | null;
+  details: Json;
+  fit_ms: number | null;
+  created_at: CreatedAt;
+}
+
+export interface CustomerScoresTable {
+  analysis_run_id: number;
+  customer_id: number;
+  model_run_id: number;
+  spend_model_run_id: number | null;
+  frequency: number;
+  recency_days: number;
+  age_days: number;
+  p_alive: number;
+  expected_transactions_90d: number;
+  expected_transactions_365d: number;
+  expected_spend: number;
+  margin_ratio: number;
+  clv: number;
+  currency: string;
+  computed_at: CreatedAt;
+}
+
+/** The view `current_customer_scores`: customer_scores of the current analysis plus its calibration end. */
+export interface CurrentCustomerScoresView extends CustomerScoresTable {
+  as_of: ColumnType<Date, never, never>;
 }
 
 export type Customer = Selectable<CustomersTable>;

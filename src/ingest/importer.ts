@@ -58,6 +58,37 @@ export interface ImportHooks {
 const BATCH_ROWS = 5_000;
 const PROGRESS_EVERY_MS = 200;
 
+/** A CSV record with the file line it starts on. */
+interface CsvRecord {
+  record: string[];
+  line: number;
+}
+
+/** The CSV parser of a file; pipe the file into it as soon as the file is opened (see importFile). */
+function csvParser(delimiter: string) {
+  const parser = parse({ delimiter, bom: true, info: true, relax_column_count: true, skip_empty_lines: true });
+  // Parse errors reach the reader through its iterator; without a listener a second emission of the same
+  // error (csv-parse reports a flush failure again at end of stream) would crash the process.
+  parser.on('error', () => {});
+  return parser;
+}
+
+/**
+ * Reads parsed records with the file line each starts on. csv-parse reports the line a record ends on; a
+ * quoted field may span lines, so a record starts after the previous record's last line and any blank lines
+ * skipped since.
+ */
+async function* readCsv(parser: ReturnType<typeof csvParser>): AsyncGenerator<CsvRecord> {
+  let previousEnd = 0;
+  let previousEmpty = 0;
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
+    const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
+    previousEnd = info.lines;
+    previousEmpty = info.empty_lines;
+    yield { record, line };
+  }
+}
+
 const normalizeHeader = (h: string) => h.trim().toLowerCase().replace(/[\s-]+/g, '_');
 
 interface ColumnPlan {
@@ -147,9 +178,9 @@ export async function importFile(database: Database, path: string, input: Import
   const hash = createHash('sha256');
   const source = createReadStream(path);
   source.on('data', (chunk) => hash.update(chunk));
-  const parser = source.pipe(
-    parse({ delimiter: options.delimiter, bom: true, info: true, relax_column_count: true, skip_empty_lines: true }),
-  );
+  // Pipe now, not when the transaction has started: a 'data' listener sets the file flowing at once, and
+  // anything read before the parser is attached would be lost. The pipe's backpressure pauses the file.
+  const parser = source.pipe(csvParser(options.delimiter));
 
   let rowsRead = 0;
   let lastProgress = 0;
@@ -182,16 +213,11 @@ export async function importFile(database: Database, path: string, input: Import
       let plan: ColumnPlan | undefined;
       const rowProblems: ImportProblem[] = [];
       let problemCount = 0;
-      let previousEnd = 0;
-      let previousEmpty = 0;
+      let lastLine = 0;
 
       try {
-        for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-          // csv-parse reports the line a record ends on; a quoted field may span lines, so the record starts
-          // after the previous record's last line and any blank lines skipped since.
-          const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
-          previousEnd = info.lines;
-          previousEmpty = info.empty_lines;
+        for await (const { record, line } of readCsv(parser)) {
+          lastLine = line;
           if (!plan) {
             plan = planColumns(entity, record, options, fileName);
             continue;
@@ -216,7 +242,7 @@ export async function importFile(database: Database, path: string, input: Import
         if (error instanceof ImportError) throw error;
         const err = error as { code?: string; lines?: number; message: string };
         if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
-          throw new ImportError('malformed_csv', `${fileName}:${err.lines ?? previousEnd + 1}: the file is not valid CSV: ${err.message}`);
+          throw new ImportError('malformed_csv', `${fileName}:${err.lines ?? lastLine + 1}: the file is not valid CSV: ${err.message}`);
         }
         throw error;
       } finally {
@@ -325,14 +351,8 @@ async function writeRejects(path: string, rejectsPath: string, rejects: Map<numb
     if (!out.write(text)) await once(out, 'drain');
   };
   const quote = (v: string) => (/[",\n\r]/.test(v) || v.includes(delimiter) ? `"${v.replace(/"/g, '""')}"` : v);
-  const parser = createReadStream(path).pipe(parse({ delimiter, bom: true, info: true, relax_column_count: true, skip_empty_lines: true }));
   let header = true;
-  let previousEnd = 0;
-  let previousEmpty = 0;
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-    const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
-    previousEnd = info.lines;
-    previousEmpty = info.empty_lines;
+  for await (const { record, line } of readCsv(createReadStream(path).pipe(csvParser(delimiter)))) {
     if (header) {
       await write(['line', 'problems', ...record].map(quote).join(delimiter) + '\n');
       header = false;

@@ -7,7 +7,7 @@ import {
   spendFrequencyCorrelation,
 } from './gammagamma.js';
 import { StatsError } from './errors.js';
-import { lnGamma } from './special.js';
+import { digamma, lnGamma } from './special.js';
 import { createRng } from './random.js';
 import { summarizeTransactions } from './summary.js';
 import {
@@ -64,6 +64,66 @@ describe('Gamma-Gamma likelihood', () => {
       const down = { ...params, [k]: params[k] * Math.exp(-h) };
       const numeric = (gammaGammaLogLikelihood(up, data) - gammaGammaLogLikelihood(down, data)) / (2 * h);
       expect(g[i]).toBeCloseTo(numeric, 5);
+    });
+  });
+
+  it('grouped by distinct x, equals the per-customer sum with its gradient (unit and general weights)', () => {
+    // Reference: the per-customer log density and its derivatives, summed row by row.
+    const direct = (
+      { p, q, gamma }: { p: number; q: number; gamma: number },
+      x: Float64Array,
+      m: Float64Array,
+      w: Float64Array,
+    ) => {
+      let ll = 0;
+      const g = [0, 0, 0];
+      for (let i = 0; i < x.length; i++) {
+        const xi = x[i] as number;
+        const mi = m[i] as number;
+        const wi = w[i] as number;
+        if (!(xi > 0) || !(mi > 0)) continue;
+        const px = p * xi;
+        const lnDen = Math.log(gamma + mi * xi);
+        ll += wi * (lnGamma(px + q) - lnGamma(px) - lnGamma(q) + q * Math.log(gamma) + (px - 1) * Math.log(mi) +
+          px * Math.log(xi) - (px + q) * lnDen);
+        g[0]! += wi * p * xi * (digamma(px + q) - digamma(px) + Math.log(mi) + Math.log(xi) - lnDen);
+        g[1]! += wi * q * (digamma(px + q) - digamma(q) + Math.log(gamma) - lnDen);
+        g[2]! += wi * gamma * (q / gamma - (px + q) / (gamma + mi * xi));
+      }
+      return { ll, g };
+    };
+    const rng = createRng('gg-grouped');
+    const n = 3000;
+    // Many distinct x in no particular order, x = 0 and non-positive spend rows mixed in.
+    const x = Float64Array.from({ length: n }, () => (rng.uniform() < 0.1 ? 0 : 1 + rng.int(40)));
+    const m = Float64Array.from(x, (v, i) => (v === 0 ? Number.NaN : i % 97 === 0 ? 0 : rng.gamma(4, 10)));
+    const ones = new Float64Array(n).fill(1);
+    const weights = Float64Array.from({ length: n }, () => rng.int(5));
+    for (const params of [{ p: 6.25, q: 3.74, gamma: 15.44 }, { p: 0.3, q: 12, gamma: 400 }]) {
+      for (const w of [ones, weights]) {
+        const ref = direct(params, x, m, w);
+        const g = new Float64Array(3);
+        const data = { x, meanSpend: m, weight: w };
+        const withGradient = gammaGammaLogLikelihood(params, data, g);
+        const valueOnly = gammaGammaLogLikelihood(params, data);
+        expect(Math.abs(withGradient / ref.ll - 1)).toBeLessThan(1e-12);
+        expect(valueOnly).toBe(withGradient);
+        for (let k = 0; k < 3; k++) {
+          expect(Math.abs((g[k] as number) - (ref.g[k] as number))).toBeLessThan(1e-9 * Math.max(1, Math.abs(ref.g[k] as number)));
+        }
+      }
+    }
+    // Unit-weight path against finite differences as well.
+    const params = { p: 6.25, q: 3.74, gamma: 15.44 };
+    const data = { x, meanSpend: m };
+    const g = new Float64Array(3);
+    gammaGammaLogLikelihood(params, data, g);
+    const h = 1e-6;
+    (['p', 'q', 'gamma'] as const).forEach((k, i) => {
+      const up = { ...params, [k]: params[k] * Math.exp(h) };
+      const down = { ...params, [k]: params[k] * Math.exp(-h) };
+      const numeric = (gammaGammaLogLikelihood(up, data) - gammaGammaLogLikelihood(down, data)) / (2 * h);
+      expect(Math.abs((g[i] as number) - numeric)).toBeLessThan(1e-5 * Math.max(1, Math.abs(numeric)));
     });
   });
 

@@ -14,7 +14,7 @@
  * with the correlation of x and m̄ (0.11 for CDNOW), and `spendFrequencyCorrelation` reports it.
  */
 import { StatsError } from './errors.js';
-import { fitLogParameters, logStart, type FitResult } from './fit.js';
+import { distinctValues, fitLogParameters, logStart, type FitResult } from './fit.js';
 import { digamma, lnGamma } from './special.js';
 
 export interface GammaGammaParams {
@@ -94,46 +94,130 @@ function usableRows(data: SpendData): UsableRows {
 }
 
 /**
- * Weighted log-likelihood Σ w_i ln f(m̄_i | p, q, γ, x_i) over usable rows (Fader & Hardie 2013,
- * marginal density above). With `gradient`, writes ∂LL/∂ln p, ∂LL/∂ln q, ∂LL/∂ln γ:
- *   ∂ℓ/∂p = x [ψ(px + q) − ψ(px) + ln m̄ + ln x − ln(γ + m̄x)]
- *   ∂ℓ/∂q = ψ(px + q) − ψ(q) + ln γ − ln(γ + m̄x)
- *   ∂ℓ/∂γ = q/γ − (px + q)/(γ + m̄x)
+ * The usable rows regrouped by distinct x — the sufficient statistics of the likelihood. Per
+ * customer (Fader & Hardie 2013, marginal density above)
+ *   ℓ_i = lnΓ(px + q) − lnΓ(px) − lnΓ(q) + q ln γ + px ln x + (px − 1) ln m̄_i − (px + q) ln(γ + m̄_i x),
+ * and only the last term couples the parameters with m̄. So per distinct x_k, with the total weight
+ * W_k = Σ w_i and S_k = Σ w_i ln m̄_i over its customers, and A_k = Σ w_i ln(γ + m̄_i x_k),
+ *   Σ_{i: x_i = x_k} w_i ℓ_i = W_k [lnΓ(px_k + q) − lnΓ(px_k) − lnΓ(q) + q ln γ + px_k ln x_k]
+ *                             + (px_k − 1) S_k − (px_k + q) A_k,
+ * and with C_k = Σ w_i / (γ + m̄_i x_k) the derivatives are
+ *   ∂LL/∂p = Σ_k x_k [W_k (ψ(px_k + q) − ψ(px_k) + ln x_k) + S_k − A_k]
+ *   ∂LL/∂q = Σ_k W_k (ψ(px_k + q) − ψ(q) + ln γ) − A_k
+ *   ∂LL/∂γ = Σ_k q W_k / γ − (px_k + q) C_k.
+ * The lnΓ/ψ terms are evaluated once per distinct x per evaluation; per customer only A_k and C_k
+ * remain: one log and one division. Customers are stored grouped by x (a counting sort), so the
+ * per-customer loop streams two typed arrays.
  */
-function logLikelihoodRows(params: GammaGammaParams, rows: UsableRows, gradient?: Float64Array): number {
-  const { p, q, gamma } = params;
-  const { x, m, w } = rows;
-  const lnGammaQ = lnGamma(q);
-  const digammaQ = gradient ? digamma(q) : 0;
-  const lnG = Math.log(gamma);
-  let ll = 0;
-  let dp = 0;
-  let dq = 0;
-  let dg = 0;
-  for (let i = 0; i < x.length; i++) {
-    const xi = x[i] as number;
-    const mi = m[i] as number;
-    const wi = w[i] as number;
-    const px = p * xi;
-    const lnMi = Math.log(mi);
-    const lnXi = Math.log(xi);
-    const lnDen = Math.log(gamma + mi * xi);
-    ll +=
-      wi *
-      (lnGamma(px + q) - lnGamma(px) - lnGammaQ + q * lnG + (px - 1) * lnMi + px * lnXi - (px + q) * lnDen);
-    if (gradient) {
-      const psiSum = digamma(px + q);
-      dp += wi * xi * (psiSum - digamma(px) + lnMi + lnXi - lnDen);
-      dq += wi * (psiSum - digammaQ + lnG - lnDen);
-      dg += wi * (q / gamma - (px + q) / (gamma + mi * xi));
+class SpendLikelihood {
+  /** Distinct x values. */
+  private readonly xs: Float64Array;
+  /** Per distinct x: W_k, S_k and ln x_k. */
+  private readonly weightOfX: Float64Array;
+  private readonly sumLnM: Float64Array;
+  private readonly lnX: Float64Array;
+  /** Customers of distinct x k are [start[k], start[k + 1]) in `y` and `w`. */
+  private readonly start: Int32Array;
+  /** Per customer, grouped by x: m̄ · x, the only per-customer quantity the parameters meet. */
+  private readonly y: Float64Array;
+  /** Per customer weights in the same order, or null when every weight is 1. */
+  private readonly w: Float64Array | null;
+
+  constructor(rows: UsableRows) {
+    const freq = distinctValues(rows.x);
+    const slot = freq.slotOf[0] as Int32Array;
+    const xs = freq.values;
+    const k = xs.length;
+    const n = rows.x.length;
+    this.xs = xs;
+    this.weightOfX = new Float64Array(k);
+    this.sumLnM = new Float64Array(k);
+    this.lnX = new Float64Array(k);
+    this.start = new Int32Array(k + 1);
+    let unitWeights = true;
+    for (let i = 0; i < n; i++) {
+      const s = slot[i] as number;
+      const wi = rows.w[i] as number;
+      if (wi !== 1) unitWeights = false;
+      this.weightOfX[s]! += wi;
+      this.sumLnM[s]! += wi * Math.log(rows.m[i] as number);
+      this.start[s + 1]!++;
+    }
+    for (let j = 0; j < k; j++) {
+      this.lnX[j] = Math.log(xs[j] as number);
+      this.start[j + 1]! += this.start[j] as number;
+    }
+    this.y = new Float64Array(n);
+    this.w = unitWeights ? null : new Float64Array(n);
+    const fill = this.start.slice(0, k);
+    for (let i = 0; i < n; i++) {
+      const s = slot[i] as number;
+      const pos = fill[s]!++;
+      this.y[pos] = (rows.m[i] as number) * (xs[s] as number);
+      if (this.w) this.w[pos] = rows.w[i] as number;
     }
   }
-  if (gradient) {
-    gradient[0] = p * dp;
-    gradient[1] = q * dq;
-    gradient[2] = gamma * dg;
+
+  /**
+   * Weighted log-likelihood Σ w_i ℓ_i. With `gradient`, writes ∂LL/∂ln p, ∂LL/∂ln q, ∂LL/∂ln γ.
+   * No allocation.
+   */
+  evaluate(params: GammaGammaParams, gradient?: Float64Array): number {
+    const { p, q, gamma } = params;
+    const { xs, weightOfX, sumLnM, lnX, start, y, w } = this;
+    const lnGammaQ = lnGamma(q);
+    const digammaQ = gradient ? digamma(q) : 0;
+    const lnG = Math.log(gamma);
+    let ll = 0;
+    let dp = 0;
+    let dq = 0;
+    let dg = 0;
+    for (let k = 0; k < xs.length; k++) {
+      const x = xs[k] as number;
+      const W = weightOfX[k] as number;
+      const S = sumLnM[k] as number;
+      const px = p * x;
+      // A = Σ w ln(γ + m̄x), C = Σ w / (γ + m̄x) over the customers with this x.
+      let A = 0;
+      let C = 0;
+      const lo = start[k] as number;
+      const hi = start[k + 1] as number;
+      if (w === null) {
+        if (gradient) {
+          for (let i = lo; i < hi; i++) {
+            const d = gamma + (y[i] as number);
+            A += Math.log(d);
+            C += 1 / d;
+          }
+        } else {
+          for (let i = lo; i < hi; i++) A += Math.log(gamma + (y[i] as number));
+        }
+      } else if (gradient) {
+        for (let i = lo; i < hi; i++) {
+          const d = gamma + (y[i] as number);
+          const wi = w[i] as number;
+          A += wi * Math.log(d);
+          C += wi / d;
+        }
+      } else {
+        for (let i = lo; i < hi; i++) A += (w[i] as number) * Math.log(gamma + (y[i] as number));
+      }
+      const lnXk = lnX[k] as number;
+      ll += W * (lnGamma(px + q) - lnGamma(px) - lnGammaQ + q * lnG + px * lnXk) + (px - 1) * S - (px + q) * A;
+      if (gradient) {
+        const psiSum = digamma(px + q);
+        dp += x * (W * (psiSum - digamma(px) + lnXk) + S - A);
+        dq += W * (psiSum - digammaQ + lnG) - A;
+        dg += (q * W) / gamma - (px + q) * C;
+      }
+    }
+    if (gradient) {
+      gradient[0] = p * dp;
+      gradient[1] = q * dq;
+      gradient[2] = gamma * dg;
+    }
+    return ll;
   }
-  return ll;
 }
 
 /**
@@ -142,7 +226,7 @@ function logLikelihoodRows(params: GammaGammaParams, rows: UsableRows, gradient?
  */
 export function gammaGammaLogLikelihood(params: GammaGammaParams, data: SpendData, gradient?: Float64Array): number {
   checkParams(params);
-  return logLikelihoodRows(params, usableRows(data), gradient);
+  return new SpendLikelihood(usableRows(data)).evaluate(params, gradient);
 }
 
 export interface GammaGammaFit extends FitResult<GammaGammaParams> {
@@ -169,12 +253,13 @@ export function fitGammaGamma(data: SpendData): GammaGammaFit {
   if (rows.x.length < 2) {
     throw new StatsError('no_data', `the spend model needs customers with repeat purchases; found ${rows.x.length}`);
   }
+  const likelihood = new SpendLikelihood(rows);
   const theta: GammaGammaParams = { p: 1, q: 1, gamma: 1 };
   const negLogLik = (phi: Float64Array, grad: Float64Array): number => {
     theta.p = Math.exp(phi[0] as number);
     theta.q = Math.exp(phi[1] as number);
     theta.gamma = Math.exp(phi[2] as number);
-    const ll = logLikelihoodRows(theta, rows, grad);
+    const ll = likelihood.evaluate(theta, grad);
     for (let k = 0; k < 3; k++) grad[k] = -(grad[k] as number);
     return -ll;
   };

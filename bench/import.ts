@@ -1,0 +1,95 @@
+/**
+ * Import throughput: `npm run bench:import [-- --rows 1000000 --runs 3 --engines pglite,postgresql]`.
+ * Writes an orders file of N rows for 10,000 customers, imports it into a fresh database of each engine and
+ * prints rows/s (median of the runs) and the peak resident memory of this process. PostgreSQL is used when
+ * WINBACK_BENCH_DATABASE_URL (or WINBACK_TEST_DATABASE_URL) is set, in a schema dropped afterwards.
+ */
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openDatabase, type Database, type DatabaseOptions } from '../src/db/engine.js';
+import { dropSchema, uniqueSchemaName } from '../src/db/test-support/engines.js';
+import { importFile } from '../src/ingest/importer.js';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    engines: { type: 'string', default: 'pglite,postgresql' },
+  },
+});
+const rows = Number(values.rows);
+const runs = Number(values.runs);
+const CUSTOMERS = 10_000;
+const postgresUrl = process.env.WINBACK_BENCH_DATABASE_URL ?? process.env.WINBACK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function writeLines(path: string, count: number, line: (i: number) => string, header: string) {
+  const out = createWriteStream(path);
+  out.write(header + '\n');
+  let chunk = '';
+  for (let i = 0; i < count; i++) {
+    chunk += line(i) + '\n';
+    if (chunk.length > 1 << 16) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'winback-bench-'));
+const customersFile = join(dir, 'customers.csv');
+const ordersFile = join(dir, 'orders.csv');
+await writeLines(customersFile, CUSTOMERS, (i) => `C${i},Customer ${i},EUR`, 'external_id,name,currency');
+const day0 = Date.UTC(2020, 0, 1);
+await writeLines(
+  ordersFile,
+  rows,
+  (i) => `O${i},C${(i * 7919) % CUSTOMERS},${new Date(day0 + ((i * 104729) % 1_500) * 86_400_000 + (i % 86_400) * 1000).toISOString()},${(i % 50_000) / 100 + 1},${(i % 9000) / 100},EUR`,
+  'external_id,customer_id,occurred_at,amount,margin,currency',
+);
+
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+
+async function fresh(engine: string): Promise<{ database: Database; cleanup: () => Promise<void> }> {
+  if (engine === 'pglite') {
+    const dataDir = mkdtempSync(join(dir, 'pglite-'));
+    const database = await openDatabase({ dataDir });
+    return { database, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const options: DatabaseOptions = { databaseUrl: postgresUrl, schema: uniqueSchemaName() };
+  const database = await openDatabase(options);
+  return { database, cleanup: () => dropSchema(postgresUrl, options.schema!) };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`import benchmark: ${rows.toLocaleString('en-US')} order rows for ${CUSTOMERS.toLocaleString('en-US')} customers, ${runs} run(s) per engine`);
+console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
+console.log('engine       rows/s (median)   runs (rows/s)                       peak RSS');
+try {
+  for (const engine of values.engines!.split(',')) {
+    const rates: number[] = [];
+    peakRss = 0;
+    for (let run = 0; run < runs; run++) {
+      const { database, cleanup } = await fresh(engine);
+      try {
+        await importFile(database, customersFile, { entity: 'customers' });
+        const summary = await importFile(database, ordersFile, { entity: 'orders' });
+        if (summary.inserted !== rows) throw new Error(`expected ${rows} rows inserted, got ${summary.inserted}`);
+        rates.push(summary.rowsPerSecond);
+      } finally {
+        await database.close();
+        await cleanup();
+      }
+    }
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+    console.log(`${engine.padEnd(12)} ${fmt(median(rates)).padStart(15)}   ${rates.map(fmt).join(', ').padEnd(36)}${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  }
+} finally {
+  clearInterval(sampler);
+  rmSync(dir, { recursive: true, force: true });
+}
