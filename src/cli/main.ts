@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
 import { registerImport } from './commands/import.js';
 import { registerServe } from './commands/serve.js';
@@ -16,6 +17,7 @@ const program = new Command()
 registerImport(program);
 registerDemo(program);
 registerStatus(program);
+registerAnalyze(program);
 registerServe(program);
 
 try {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachEngine, type TestDatabase } from '../db/test-support/engines.js';
+import { loadDemoCompany } from '../ingest/demo/load.js';
 import { basicCompany } from '../ingest/test-support/files.js';
 import { buildServer } from './app.js';
 
@@ -57,6 +58,18 @@ describeEachEngine('HTTP API', (engine) => {
     const notFound = await app.inject({ method: 'GET', url: '/api/v1/nothing' });
     expect(notFound.statusCode).toBe(404);
     expect(notFound.json().error.code).toBe('not_found');
+  });
+
+  it('runs an analysis of the demo company and scores its customers', async () => {
+    await loadDemoCompany(database, { customers: 300, seed: 1, asOf: new Date('2025-06-30T00:00:00Z') });
+    const response = await app.inject({ method: 'POST', url: '/api/v1/analyses', payload: { asOf: '2025-06-30', unit: 'week' } });
+    expect(response.statusCode, response.body).toBe(201);
+    const result = response.json();
+    expect(result.runs.map((r: { model: string }) => r.model)).toContain('bgnbd');
+    expect(result.customersScored).toBeGreaterThan(100);
+    const invalid = await app.inject({ method: 'POST', url: '/api/v1/analyses', payload: { unit: 'fortnight' } });
+    expect(invalid.statusCode).toBe(422);
+    expect(invalid.json().error.message).toContain('unit');
   });
 
   it('serves the first web page', async () => {

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Database } from '../db/engine.js';
 import { reportError } from '../shared/errors.js';
 import { RequestError } from './errors.js';
+import { registerAnalysisRoutes } from './routes/analysis.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerImportRoutes } from './routes/imports.js';
 import { registerOverviewRoutes } from './routes/overview.js';
@@ -36,5 +37,6 @@ export async function buildServer(database: Database, options: ServerOptions = {
   registerHealthRoutes(app, database);
   registerOverviewRoutes(app, database);
   registerImportRoutes(app, database);
+  registerAnalysisRoutes(app, database);
   return app;
 }
