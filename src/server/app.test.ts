@@ -72,6 +72,21 @@ describeEachEngine('HTTP API', (engine) => {
     expect(invalid.json().error.message).toContain('unit');
   });
 
+  it('describes every route in an OpenAPI document built from the same zod schemas', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    const upload = doc.paths['/api/v1/imports/{entity}'].post;
+    expect(upload.parameters).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'entity', in: 'path', schema: expect.objectContaining({ enum: expect.arrayContaining(['orders', 'customers']) }) }),
+        expect.objectContaining({ name: 'dateFormat', in: 'query' }),
+      ]),
+    );
+    expect(upload.requestBody.content).toHaveProperty('text/csv');
+    expect(doc.paths['/api/v1/analyses'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('holdout');
+    expect(doc.paths).toHaveProperty('/api/v1/health');
+  });
+
   it('serves the first web page', async () => {
     const page = await app.inject({ method: 'GET', url: '/' });
     expect(page.statusCode).toBe(200);

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Database } from '../db/engine.js';
 import { reportError } from '../shared/errors.js';
 import { RequestError } from './errors.js';
+import { openApiDocument } from './route.js';
 import { registerAnalysisRoutes } from './routes/analysis.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerImportRoutes } from './routes/imports.js';
@@ -38,5 +39,8 @@ export async function buildServer(database: Database, options: ServerOptions = {
   registerOverviewRoutes(app, database);
   registerImportRoutes(app, database);
   registerAnalysisRoutes(app, database);
+  // Declared last so the document lists every route above.
+  const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  app.get('/api/v1/openapi.json', () => openApiDocument(app, packageVersion));
   return app;
 }

@@ -1,11 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../db/engine.js';
-import { runAnalysis } from '../../analyze/index.js';
+import { analyzeOptionsSchema, runAnalysis } from '../../analyze/index.js';
+import { route } from '../route.js';
 
-/** POST /api/v1/analyses runs an analysis with the same options as `winback analyze` (JSON body). */
 export function registerAnalysisRoutes(app: FastifyInstance, database: Database): void {
-  app.post('/api/v1/analyses', async (request, reply) => {
-    const result = await runAnalysis(database, (request.body ?? {}) as Record<string, unknown>);
-    return reply.status(201).send(result);
-  });
+  route(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/analyses',
+      tag: 'analysis',
+      summary: 'Fit the purchase and spend models and score every customer (same options as `winback analyze`)',
+      body: analyzeOptionsSchema,
+      successStatus: 201,
+    },
+    ({ body }) => runAnalysis(database, body),
+  );
 }
