@@ -10,14 +10,14 @@ import {
   type TimeUnit,
   type TransactionColumns,
 } from '../stats/index.js';
-import { customerSummaries, dailyCounts, fromOrders, rfTriples, summaryWindow, type DayRule } from './repository.js';
+import { customerSummaries, dailyCounts, fromOrders, orderStats, rfTriples, summaryWindow } from './repository.js';
 import { demoFiles, importForAnalysis, ordersAsColumns } from './test-support/data.js';
 
 const DEMO_AS_OF = new Date('2025-01-01T00:00:00Z');
 
 // Hand-made histories around the edges of the definitions (calibration end 2024-06-30, holdout end 2024-09-30).
 const EDGE = {
-  customers: ['external_id,name,currency', ...'ABCDEFGH'.split('').map((c) => `${c},Customer ${c},EUR`)],
+  customers: ['external_id,name,currency', ...'ABCDEFGHIJKLMN'.split('').map((c) => `${c},Customer ${c},EUR`)],
   orders: [
     'external_id,customer_id,occurred_at,amount,margin,currency',
     // A: two purchases on one UTC day, one at the last second of the calibration end day, one at the first
@@ -47,43 +47,47 @@ const EDGE = {
     // H: local times whose UTC day differs from the local day.
     'H1,H,2024-01-01T00:30:00+02:00,11.00,,EUR',
     'H2,H,2024-06-30T23:30:00-02:00,12.00,,EUR',
+    // I: partial refunds (net positive) on the first day and on a repeat day, refund row first.
+    'I1,I,2024-02-01T09:00:00Z,50.00,10.00,EUR',
+    'I2,I,2024-02-01T12:00:00Z,-20.00,-4.00,EUR',
+    'I3,I,2024-03-01T08:00:00Z,-30.00,,EUR',
+    'I4,I,2024-03-01T09:00:00Z,80.00,,EUR',
+    // J: the only order is refunded the same day: no purchase at all.
+    'J1,J,2024-03-10T09:00:00Z,20.00,,EUR',
+    'J2,J,2024-03-10T18:00:00Z,-20.00,,EUR',
+    // K: the only order is refunded on a later day: still a one-time buyer.
+    'K1,K,2024-03-10T09:00:00Z,20.00,,EUR',
+    'K2,K,2024-03-20T09:00:00Z,-20.00,,EUR',
+    // L: a free order (0.00, no refund) is a purchase.
+    'L1,L,2024-04-01T09:00:00Z,0.00,,EUR',
+    // M: holdout: a refund-only day and a partially refunded day.
+    'M1,M,2024-02-10T09:00:00Z,30.00,,EUR',
+    'M2,M,2024-07-10T09:00:00Z,-30.00,,EUR',
+    'M3,M,2024-08-10T09:00:00Z,40.00,,EUR',
+    'M4,M,2024-08-10T10:00:00Z,-15.00,,EUR',
+    // N: a refund in calibration, the first purchase in the holdout.
+    'N1,N,2024-05-01T09:00:00Z,-10.00,,EUR',
+    'N2,N,2024-08-01T09:00:00Z,20.00,,EUR',
   ],
 };
 const EDGE_CAL_END = new Date('2024-06-30T15:00:00Z');
 const EDGE_HOLDOUT_END = new Date('2024-09-30T08:00:00Z');
-
-/** Drops (customer, day) groups whose net amount is ≤ 0 — the `positiveNet` rule applied before summarising. */
-function positiveNetDays(c: TransactionColumns): TransactionColumns {
-  const net = new Map<string, number>();
-  for (let i = 0; i < c.customer.length; i++) {
-    const key = `${c.customer[i]}:${utcDay(c.time[i]!)}`;
-    net.set(key, (net.get(key) ?? 0) + c.amount[i]!);
-  }
-  const keep: number[] = [];
-  for (let i = 0; i < c.customer.length; i++) if (net.get(`${c.customer[i]}:${utcDay(c.time[i]!)}`)! > 0) keep.push(i);
-  return {
-    customer: Int32Array.from(keep, (i) => c.customer[i]!),
-    time: Float64Array.from(keep, (i) => c.time[i]!),
-    amount: Float64Array.from(keep, (i) => c.amount[i]!),
-  };
-}
 
 const COLUMNS = ['x', 'tx', 'T', 'firstPurchase', 'firstSpend', 'meanRepeatSpend', 'holdoutX', 'holdoutSpend'] as const;
 
 /** SQL and in-memory summaries agree bit for bit, customer by customer. */
 async function expectSqlEqualsInMemory(
   database: TestDatabase,
-  window: { calibrationEnd: Date; holdoutEnd?: Date; unit: TimeUnit; dayRule?: DayRule },
-): Promise<{ compared: number }> {
+  window: { calibrationEnd: Date; holdoutEnd?: Date; unit: TimeUnit },
+): Promise<{ compared: number; refundDays: number; refundOnlyCustomers: number }> {
   const { columns, customerIds, indexOf } = await ordersAsColumns(database);
-  const input = window.dayRule === 'positiveNet' ? positiveNetDays(columns) : columns;
-  const memory = summarizeTransactions(input, {
+  const memory = summarizeTransactions(columns, {
     calibrationEnd: window.calibrationEnd,
     ...(window.holdoutEnd ? { holdoutEnd: window.holdoutEnd } : {}),
     unit: window.unit,
     customerCount: customerIds.length,
   });
-  const w = summaryWindow(window.calibrationEnd, window.holdoutEnd, window.dayRule);
+  const w = summaryWindow(window.calibrationEnd, window.holdoutEnd);
   const fromSql = await customerSummaries(database.db, w, window.unit);
   const seen = new Set<number>();
   const mismatches: string[] = [];
@@ -104,6 +108,10 @@ async function expectSqlEqualsInMemory(
   expect(fromSql.counts.calibrationCustomers).toBe(memory.counts.calibrationCustomers);
   expect(fromSql.counts.firstAfterCalibration).toBe(memory.counts.firstAfterCalibration);
   expect(fromSql.counts.repeatCustomers).toBe(memory.counts.repeatCustomers);
+  expect(fromSql.counts.transactions).toBe(memory.counts.transactions);
+  // Refund days and refund-only customers (absent from the SQL summary, status noTransactions in memory).
+  const orders = await orderStats(database.db, w);
+  expect([orders.refundDays, orders.refundOnlyCustomers]).toEqual([memory.counts.refundDays, memory.counts.refundOnlyCustomers]);
 
   // The compressed triples straight from SQL equal compressTriples of the per-customer summaries.
   const triples = await rfTriples(database.db, fromOrders(w), window.unit);
@@ -112,7 +120,7 @@ async function expectSqlEqualsInMemory(
     Array.from(t.x, (x, i) => [x, t.tx[i]!, t.T[i]!, t.weight[i]!]).sort((p, q) => p[0]! - q[0]! || p[1]! - q[1]! || p[2]! - q[2]!);
   expect(asRows(triples)).toEqual(asRows(compressed));
   expect(triples.customers).toBe(compressed.customers);
-  return { compared: fromSql.customerId.length };
+  return { compared: fromSql.customerId.length, refundDays: memory.counts.refundDays, refundOnlyCustomers: memory.counts.refundOnlyCustomers };
 }
 
 describeEachEngine('SQL customer summaries', (engine) => {
@@ -170,15 +178,42 @@ describeEachEngine('SQL customer summaries', (engine) => {
       });
     }
 
-    it('follow the in-memory rule for refunds: every day with an order counts, amounts net per day', async () => {
+    it('count refund days and refund-only customers alike', async () => {
+      expect(await expectSqlEqualsInMemory(database, { calibrationEnd: EDGE_CAL_END, holdoutEnd: EDGE_HOLDOUT_END, unit: 'week' })).toMatchObject({
+        refundDays: 7, // D ×2 (02-15, 04-01), E, J, K, M, N; I's partial refunds net positive
+        refundOnlyCustomers: 1, // J
+      });
+      // Without a holdout M's refund day is not read, and N has only its refund day: refund-only.
+      expect(await expectSqlEqualsInMemory(database, { calibrationEnd: EDGE_CAL_END, unit: 'week' })).toMatchObject({
+        refundDays: 6,
+        refundOnlyCustomers: 2,
+      });
+    });
+
+    it('count purchase days only: refund days are dropped, partial refunds count net', async () => {
       const s = await customerSummaries(database.db, summaryWindow(EDGE_CAL_END, EDGE_HOLDOUT_END), 'day');
       const byName = await idsByName(database);
       const at = (name: string) => s.customerId.indexOf(byName.get(name)!);
+      const E = utcDay(EDGE_CAL_END.getTime());
+      const day = (iso: string) => utcDay(Date.parse(iso));
       // A: days 01-10 (15.00), 03-01, 06-30 in calibration; 07-01 in the holdout; 10-01 ignored.
       expect([s.x[at('A')], s.firstSpend[at('A')], s.meanRepeatSpend[at('A')], s.holdoutX[at('A')], s.holdoutSpend[at('A')]]).toEqual([2, 1500, 1375, 1, 300]);
-      expect(s.T[at('A')]).toBe(utcDay(EDGE_CAL_END.getTime()) - utcDay(Date.parse('2024-01-10T00:00:00Z')));
-      // D: the refund-only day and the zero day are transactions (x = 3), repeat spend (−40 + 0 + 25) / 3.
-      expect([s.x[at('D')], s.meanRepeatSpend[at('D')]]).toEqual([3, -1500 / 3]);
+      expect(s.T[at('A')]).toBe(E - day('2024-01-10'));
+      // D: the refund-only day (02-15) and the day refunded in full (04-01) are no purchases: days 02-01 and 05-01.
+      expect([s.x[at('D')], s.tx[at('D')], s.meanRepeatSpend[at('D')]]).toEqual([1, day('2024-05-01') - day('2024-02-01'), 2500]);
+      // E: the first day nets negative; the first purchase is 01-20.
+      expect([s.x[at('E')], s.firstSpend[at('E')], s.firstPurchase[at('E')]]).toEqual([0, 1500, Date.parse('2024-01-20T00:00:00Z')]);
+      // I: partial refunds count with the net amount.
+      expect([s.x[at('I')], s.firstSpend[at('I')], s.meanRepeatSpend[at('I')]]).toEqual([1, 3000, 5000]);
+      // J: its only order was refunded the same day: not in the summary.
+      expect(at('J')).toBe(-1);
+      // K: refunded on a later day: a one-time buyer; L: a free order is a purchase.
+      expect([s.x[at('K')], s.firstSpend[at('K')]]).toEqual([0, 2000]);
+      expect([s.x[at('L')], s.firstSpend[at('L')]]).toEqual([0, 0]);
+      // M: in the holdout only the partially refunded day counts.
+      expect([s.x[at('M')], s.holdoutX[at('M')], s.holdoutSpend[at('M')]]).toEqual([0, 1, 2500]);
+      // N: the refund day before the calibration end is no purchase: first purchase in the holdout.
+      expect([s.status[at('N')], s.firstPurchase[at('N')]]).toEqual([2, Date.parse('2024-08-01T00:00:00Z')]);
       // B first bought in the holdout; F only after it; G never.
       expect(s.status[at('B')]).toBe(2);
       expect(at('F')).toBe(-1);
@@ -187,14 +222,16 @@ describeEachEngine('SQL customer summaries', (engine) => {
       expect([s.x[at('H')], s.holdoutX[at('H')], s.firstPurchase[at('H')]]).toEqual([0, 1, Date.parse('2023-12-31T00:00:00Z')]);
     });
 
-    it('with dayRule positiveNet drop days whose net amount is not positive, like summarising the netted days in memory', async () => {
-      await expectSqlEqualsInMemory(database, { calibrationEnd: EDGE_CAL_END, holdoutEnd: EDGE_HOLDOUT_END, unit: 'week', dayRule: 'positiveNet' });
-      const s = await customerSummaries(database.db, summaryWindow(EDGE_CAL_END, EDGE_HOLDOUT_END, 'positiveNet'), 'day');
-      const byName = await idsByName(database);
-      const d = s.customerId.indexOf(byName.get('D')!);
-      const e = s.customerId.indexOf(byName.get('E')!);
-      expect([s.x[d], s.meanRepeatSpend[d]]).toEqual([1, 2500]);
-      expect([s.x[e], s.firstSpend[e], s.firstPurchase[e]]).toEqual([0, 1500, Date.parse('2024-01-20T00:00:00Z')]);
+    it('count first purchases and repeats per day like dailyTransactionCounts, refund days excluded', async () => {
+      const { columns, customerIds } = await ordersAsColumns(database);
+      for (const w of [summaryWindow(EDGE_CAL_END, EDGE_HOLDOUT_END), summaryWindow(EDGE_CAL_END)]) {
+        const end = new Date((w.holdoutEndDay ?? w.calibrationEndDay) * 86_400_000);
+        const memory = dailyTransactionCounts(columns, { end, customerCount: customerIds.length });
+        const fromSql = await dailyCounts(database.db, w);
+        expect(fromSql.startDay).toBe(memory.startDay);
+        expect(Array.from(fromSql.firstPurchases)).toEqual(Array.from(memory.firstPurchases));
+        expect(Array.from(fromSql.repeats)).toEqual(Array.from(memory.repeats));
+      }
     });
   });
 });

@@ -4,15 +4,16 @@
  * Per-customer summaries are one GROUP BY customer over `orders`, following exactly the definitions in
  * src/stats/summary.ts (its header is the specification; `summarizeTransactions` is the in-memory twin and
  * the tests check that both agree to the last bit):
- *   - a transaction is a (customer, UTC day) with orders; its amount is the day's net sum;
+ *   - a transaction is a purchase day: a (customer, UTC day) whose orders net to > 0, or that has no negative
+ *     amount (zero-amount orders only); its amount is the day's net sum. Days netting to ≤ 0 with a refund
+ *     (refund-only days, purchases fully refunded the same day) are dropped before anything else — also
+ *     for the first purchase and the holdout (`HAVING` in `daysCte`, the one place the rule lives in SQL);
  *   - E = calibration end day, H = holdout end day; days ≤ H (≤ E without holdout) are read;
  *   - x = calibration days − 1, t_x = last calibration day − first day, T = E − first day (integer days here;
  *     converted to model units in TypeScript by `unitsFromDays`, the one place that conversion lives, so the
  *     doubles are identical); repeat spend = Σ amounts of days in (F, E] (m̄ = repeat spend / x).
- * Refunds and negative amounts: by default (`dayRule: 'anyOrder'`, the in-memory rule) every day with an
- * order is a transaction whatever its net amount, and negative amounts reduce that day's sum. `positiveNet`
- * drops days whose net amount is ≤ 0 before anything else (a refund-only day is then no purchase) — the rule
- * we propose for both implementations; see the analyze module's notes.
+ * Customers whose days within the window are all refund days are not in the summary (no row); `orderStats`
+ * counts them (`refundOnlyCustomers`) and the dropped days (`refundDays`), as `summarizeTransactions` does.
  *
  * Models are fitted on the distinct (x, t_x, T) triples with counts, grouped in SQL (`rfTriples`), so what
  * reaches Node grows with distinct histories, not customers; per-triple scores go back as arrays and the
@@ -24,30 +25,33 @@ import { MS_PER_DAY, unitsFromDays, type TimeUnit } from '../stats/index.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-export type DayRule = 'anyOrder' | 'positiveNet';
-
 /** The window of a summary, in UTC day numbers (days since 1970-01-01). */
 export interface SummaryWindow {
   /** E: last calibration day (included). */
   calibrationEndDay: number;
   /** H: last holdout day (included), or null without a holdout. */
   holdoutEndDay: number | null;
-  dayRule?: DayRule;
 }
 
 export function utcDayOf(date: Date): number {
   return Math.floor(date.getTime() / MS_PER_DAY);
 }
 
-export function summaryWindow(calibrationEnd: Date, holdoutEnd?: Date | null, dayRule: DayRule = 'anyOrder'): SummaryWindow {
-  return { calibrationEndDay: utcDayOf(calibrationEnd), holdoutEndDay: holdoutEnd ? utcDayOf(holdoutEnd) : null, dayRule };
+export function summaryWindow(calibrationEnd: Date, holdoutEnd?: Date | null): SummaryWindow {
+  return { calibrationEndDay: utcDayOf(calibrationEnd), holdoutEndDay: holdoutEnd ? utcDayOf(holdoutEnd) : null };
 }
 
 const lastDayOf = (w: SummaryWindow) => w.holdoutEndDay ?? w.calibrationEndDay;
 /** Orders before this instant fall on a day ≤ the last day read (index-friendly form of day ≤ H). */
 const endInstant = (w: SummaryWindow) => new Date((lastDayOf(w) + 1) * MS_PER_DAY);
 
-/** (customer, UTC day) transactions read by a summary, with the day's net amount, margin and currency. */
+/** A (customer, UTC day) group of orders is a purchase day (rule 1 of src/stats/summary.ts). */
+const PURCHASE_DAY = sql`sum(amount) > 0 OR min(amount) >= 0`;
+
+/**
+ * The purchase days read by a summary — (customer, UTC day) groups with a positive net amount or without a
+ * refund — with the day's net amount, margin and currency.
+ */
 function daysCte(w: SummaryWindow): RawBuilder<unknown> {
   return sql`
     SELECT customer_id,
@@ -59,13 +63,13 @@ function daysCte(w: SummaryWindow): RawBuilder<unknown> {
     FROM orders
     WHERE occurred_at < ${endInstant(w)}::timestamptz
     GROUP BY 1, 2
-    ${w.dayRule === 'positiveNet' ? sql`HAVING sum(amount) > 0` : sql``}`;
+    HAVING ${PURCHASE_DAY}`;
 }
 
 /**
  * The per-customer summary as one SELECT (one row per customer with a transaction day ≤ H). Columns:
  * customer_id, first_day, x, tx_days, t_days, first_spend, repeat_spend, holdout_x, holdout_spend,
- * margin_sum, margin_base, currency. x … holdout_spend are NULL for customers whose first day is after E.
+ * margin_sum, margin_base, currency, days (purchase days ≤ H). x … holdout_spend are NULL for customers whose first day is after E.
  */
 export function summarySelect(w: SummaryWindow): RawBuilder<unknown> {
   const E = sql`${w.calibrationEndDay}::integer`;
@@ -84,7 +88,8 @@ export function summarySelect(w: SummaryWindow): RawBuilder<unknown> {
            CASE WHEN ${cal} THEN coalesce(sum(amount) FILTER (WHERE day > ${E}), 0) END::bigint     AS holdout_spend,
            coalesce(sum(margin) FILTER (WHERE day <= ${E}), 0)::bigint                              AS margin_sum,
            coalesce(sum(margin_base) FILTER (WHERE day <= ${E}), 0)::bigint                         AS margin_base,
-           min(currency)                                                                            AS currency
+           min(currency)                                                                            AS currency,
+           count(*)                                                                                 AS days
     FROM marked
     GROUP BY customer_id, first_day`;
 }
@@ -133,6 +138,7 @@ interface SummaryRow {
   holdout_x: number | null;
   holdout_spend: number | null;
   currency: string;
+  days: number;
 }
 
 /**
@@ -165,6 +171,7 @@ export async function customerSummaries(db: Db, w: SummaryWindow, unit: TimeUnit
     out.firstPurchase[i] = Number(r.first_day) * MS_PER_DAY;
     out.firstSpend[i] = Number(r.first_spend);
     out.currency[i] = r.currency;
+    out.counts.transactions += Number(r.days);
     if (r.x === null) {
       out.status[i] = 2;
       out.counts.firstAfterCalibration++;
@@ -174,7 +181,6 @@ export async function customerSummaries(db: Db, w: SummaryWindow, unit: TimeUnit
     out.status[i] = 1;
     out.counts.calibrationCustomers++;
     if (x > 0) out.counts.repeatCustomers++;
-    out.counts.transactions += x + 1 + Number(r.holdout_x);
     out.x[i] = x;
     out.tx[i] = unitsFromDays(Number(r.tx_days), unit);
     out.T[i] = unitsFromDays(Number(r.t_days), unit);
@@ -343,6 +349,10 @@ export interface OrderStats {
   lastOrderAt: Date | null;
   /** Orders on days after the last day read (ignored by the analysis). */
   ordersAfterEnd: number;
+  /** Customer-days read that are refund days (net ≤ 0 with a refund): not purchases, dropped. */
+  refundDays: number;
+  /** Customers with orders in the window that are all on refund days: not in the summary, not scored. */
+  refundOnlyCustomers: number;
   currencies: string[];
 }
 
@@ -354,12 +364,24 @@ export async function orderStats(db: Db, w: SummaryWindow): Promise<OrderStats> 
            count(*) FILTER (WHERE occurred_at >= ${endInstant(w)}::timestamptz) AS after_end,
            array_agg(DISTINCT currency::text) AS currencies
     FROM orders`.execute(db);
+  // Refund days need a negative amount, so only customers with one in the window are grouped.
+  const { rows: refunds } = await sql<{ refund_days: number | null; refund_only: number }>`
+    WITH days AS (
+      SELECT customer_id, ${PURCHASE_DAY} AS purchase
+      FROM orders
+      WHERE occurred_at < ${endInstant(w)}::timestamptz
+        AND customer_id IN (SELECT customer_id FROM orders WHERE amount < 0 AND occurred_at < ${endInstant(w)}::timestamptz)
+      GROUP BY customer_id, (occurred_at AT TIME ZONE 'UTC')::date),
+    customers AS (SELECT bool_or(purchase) AS buys, count(*) FILTER (WHERE NOT purchase) AS refund_days FROM days GROUP BY customer_id)
+    SELECT sum(refund_days)::bigint AS refund_days, count(*) FILTER (WHERE NOT buys) AS refund_only FROM customers`.execute(db);
   const r = rows[0]!;
   return {
     orders: Number(r.orders),
     firstOrderAt: r.first_at,
     lastOrderAt: r.last_at,
     ordersAfterEnd: Number(r.after_end),
+    refundDays: Number(refunds[0]?.refund_days ?? 0),
+    refundOnlyCustomers: Number(refunds[0]?.refund_only ?? 0),
     currencies: (r.currencies ?? []).filter((c): c is string => c !== null),
   };
 }

@@ -7,6 +7,9 @@
  *   → one INSERT … SELECT joining customers to their triple's scores, computing spend and CLV in SQL
  *   → with a holdout: predicted vs actual holdout transactions by frequency, error metrics, tracking curve.
  *
+ * Transactions are purchase days (see src/stats/summary.ts, rule 1): a customer-day netting to ≤ 0 with a
+ * refund is not a purchase; such days and the customers who have nothing else are counted and reported.
+ *
  * Everything runs in one transaction (the summary is a temporary table of that transaction), so the analysis
  * is written completely or not at all and its scores describe one consistent snapshot of the orders.
  * What reaches Node grows with the distinct histories, not with the customers.
@@ -223,6 +226,12 @@ export async function runAnalysis(
       );
     }
     const calibrationStart = orders.firstOrderAt ? startOfUtcDay(orders.firstOrderAt) : null;
+    if (orders.refundDays > 0) {
+      warnings.push(
+        `${orders.refundDays} customer-days whose orders net to ≤ 0 with a refund are not counted as purchases` +
+          (orders.refundOnlyCustomers > 0 ? `; ${orders.refundOnlyCustomers} customers with only such days are not scored` : ''),
+      );
+    }
     if (orders.currencies.length > 1) warnings.push(`orders are in ${orders.currencies.length} currencies (${orders.currencies.join(', ')}): spend is modelled per currency`);
     timings.summariseMs = lap();
 

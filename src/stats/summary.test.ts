@@ -93,10 +93,12 @@ describe('summarizeTransactions', () => {
     expect(summary.counts).toEqual({
       rows: 13,
       transactions: 5 + 1 + 1 + 3,
+      refundDays: 0,
       rowsAfterEnd: 1,
       calibrationCustomers: 3,
       firstAfterCalibration: 1,
       customersWithoutTransactions: 2,
+      refundOnlyCustomers: 0,
       repeatCustomers: 2,
     });
   });
@@ -169,7 +171,140 @@ describe('summarizeTransactions', () => {
   });
 });
 
+describe('summarizeTransactions with refunds (negative amounts): only purchase days count', () => {
+  // Calibration ends 2024-03-31, holdout ends 2024-06-30, unit day.
+  const rows: Array<[number, string, number]> = [
+    // 0: a refund-only day (−40, not a repeat), a purchase fully refunded the same day (net 0), a purchase.
+    [0, '2024-01-10T09:00:00Z', 4000],
+    [0, '2024-01-20T09:00:00Z', -4000],
+    [0, '2024-02-01T09:00:00Z', 3000],
+    [0, '2024-02-01T18:00:00Z', -3000],
+    [0, '2024-03-01T09:00:00Z', 2500],
+    // 1: partial refunds, on the first day and on a repeat day: they count with the net amount.
+    [1, '2024-01-05T09:00:00Z', 5000],
+    [1, '2024-01-05T12:00:00Z', -2000],
+    [1, '2024-02-05T12:00:00Z', -3000], // refund listed before the purchase of the same day
+    [1, '2024-02-05T09:00:00Z', 8000],
+    // 2: the only order is refunded the same day: no purchase at all.
+    [2, '2024-02-10T09:00:00Z', 2000],
+    [2, '2024-02-10T10:00:00Z', -2000],
+    // 3: the first day nets negative; the first purchase is the first day with a positive net.
+    [3, '2024-01-02T09:00:00Z', -1000],
+    [3, '2024-01-12T09:00:00Z', 1500],
+    // 4: the only order is refunded on a later day: still a one-time buyer (the refund day is no repeat).
+    [4, '2024-02-10T09:00:00Z', 2000],
+    [4, '2024-02-20T09:00:00Z', -2000],
+    // 5: a free order (0.00, no refund) is a purchase, as CDNOW's $0.00 rows.
+    [5, '2024-03-15T09:00:00Z', 0],
+    // 6: holdout: a refund-only day (not counted) and a partially refunded day (counted, net).
+    [6, '2024-01-15T09:00:00Z', 1000],
+    [6, '2024-04-10T09:00:00Z', -1000],
+    [6, '2024-05-10T09:00:00Z', 4000],
+    [6, '2024-05-10T10:00:00Z', -1500],
+    // 7: refunds in calibration only, first purchase in the holdout.
+    [7, '2024-03-01T09:00:00Z', -500],
+    [7, '2024-05-01T09:00:00Z', 700],
+    // 8: a refund exceeding the day's purchase (net < 0) after a purchase.
+    [8, '2024-01-01T09:00:00Z', 1000],
+    [8, '2024-02-01T09:00:00Z', 500],
+    [8, '2024-02-01T10:00:00Z', -900],
+  ];
+  const options = { calibrationEnd: Date.parse('2024-03-31T12:00:00Z'), holdoutEnd: Date.parse('2024-06-30T00:00:00Z'), unit: 'day' as const };
+  const s = summarizeTransactions(columns(rows), options);
+  const day = (iso: string) => utcDay(Date.parse(iso));
+  const E = day('2024-03-31');
+
+  it('drops refund-only and net-zero days, also as repeats', () => {
+    expect([s.x[0], s.tx[0], s.T[0], s.firstSpend[0], s.meanRepeatSpend[0]]).toEqual([
+      1,
+      day('2024-03-01') - day('2024-01-10'),
+      E - day('2024-01-10'),
+      4000,
+      2500,
+    ]);
+  });
+
+  it('counts partially refunded days with their net amount', () => {
+    expect([s.x[1], s.firstSpend[1], s.meanRepeatSpend[1]]).toEqual([1, 3000, 5000]);
+  });
+
+  it('a customer whose only order is refunded the same day has no transactions and is counted as refund-only', () => {
+    expect(s.status[2]).toBe(CustomerStatus.noTransactions);
+    expect([s.x[2], s.firstPurchase[2], s.firstSpend[2]]).toEqual([NaN, NaN, NaN]);
+  });
+
+  it('the first purchase is the first day with a positive net', () => {
+    expect(s.firstPurchase[3]).toBe(Date.parse('2024-01-12T00:00:00Z'));
+    expect([s.x[3], s.T[3], s.firstSpend[3]]).toEqual([0, E - day('2024-01-12'), 1500]);
+    expect(s.firstPurchase[7]).toBe(Date.parse('2024-05-01T00:00:00Z'));
+    expect(s.status[7]).toBe(CustomerStatus.firstAfterCalibration);
+  });
+
+  it('a refund on a later day does not undo the purchase; free orders are purchases', () => {
+    expect([s.status[4], s.x[4], s.firstSpend[4], s.meanRepeatSpend[4]]).toEqual([CustomerStatus.calibration, 0, 2000, NaN]);
+    expect([s.status[5], s.x[5], s.firstSpend[5]]).toEqual([CustomerStatus.calibration, 0, 0]);
+    expect([s.x[8], s.meanRepeatSpend[8]]).toEqual([0, NaN]);
+  });
+
+  it('applies the same rule in the holdout', () => {
+    expect([s.x[6], s.holdoutX[6], s.holdoutSpend[6]]).toEqual([0, 1, 2500]);
+  });
+
+  it('reports refund days and refund-only customers', () => {
+    expect(s.counts).toEqual({
+      rows: rows.length,
+      transactions: 2 + 2 + 0 + 1 + 1 + 1 + 2 + 1 + 1,
+      // 0: two; 2: one; 3: one; 4: one; 6: one; 7: one; 8: one.
+      refundDays: 8,
+      rowsAfterEnd: 0,
+      calibrationCustomers: 7,
+      firstAfterCalibration: 1,
+      customersWithoutTransactions: 1,
+      refundOnlyCustomers: 1,
+      repeatCustomers: 2,
+    });
+    // Without a holdout, customer 7 has only a refund day within the observation.
+    const c = summarizeTransactions(columns(rows), { calibrationEnd: options.calibrationEnd, unit: 'day' });
+    expect(c.status[7]).toBe(CustomerStatus.noTransactions);
+    expect([c.counts.refundOnlyCustomers, c.counts.refundDays, c.counts.customersWithoutTransactions]).toEqual([2, 7, 2]);
+  });
+
+  it('does not depend on row order, also for long histories (index sort)', () => {
+    const rng = createRng('summary-refunds');
+    const long: Array<[number, string, number]> = [...rows];
+    for (let i = 0; i < 60; i++) {
+      const d = new Date(Date.UTC(2024, 0, 1 + (i % 40))).toISOString();
+      long.push([9, d, i % 3 === 0 ? -700 : 500 + i]);
+    }
+    const a = summarizeTransactions(columns(long), options);
+    const b = summarizeTransactions(columns(rng.shuffle([...long])), options);
+    for (const key of ['status', 'x', 'tx', 'T', 'firstPurchase', 'firstSpend', 'meanRepeatSpend', 'holdoutX', 'holdoutSpend'] as const) {
+      expect(Array.from(b[key])).toEqual(Array.from(a[key]));
+    }
+    expect(b.counts).toEqual(a.counts);
+    expect(a.x[9]).toBeGreaterThan(0);
+  });
+});
+
 describe('dailyTransactionCounts', () => {
+  it('counts purchase days only: refund days are neither first purchases nor repeats', () => {
+    const rows = columns([
+      [0, '2024-01-01T10:00:00Z', -100], // refund-only: not the first purchase
+      [0, '2024-01-02T10:00:00Z', 100],
+      [0, '2024-01-03T10:00:00Z', 100],
+      [0, '2024-01-03T11:00:00Z', -100], // fully refunded the same day: no repeat
+      [0, '2024-01-04T10:00:00Z', 100],
+      [0, '2024-01-04T11:00:00Z', -50], // partial refund: a repeat
+      [1, '2024-01-03T10:00:00Z', 100],
+      [1, '2024-01-03T12:00:00Z', -100], // only order refunded: not a customer
+    ]);
+    const c = dailyTransactionCounts(rows, { end: Date.parse('2024-01-05') });
+    expect(c.startDay).toBe(utcDay(Date.parse('2024-01-02')));
+    expect(Array.from(c.firstPurchases)).toEqual([1, 0, 0, 0]);
+    expect(Array.from(c.repeats)).toEqual([0, 0, 1, 0]);
+  });
+
+
   it('counts first purchases and day-merged repeats per UTC day, for customers acquired in the window', () => {
     const rows = columns([
       [0, '2024-01-02T10:00:00Z', 1],

@@ -7,8 +7,19 @@
  * 1. Day bucket. A transaction belongs to the UTC calendar day
  *        day = floor(epochMs / 86 400 000)            (integer days since 1970-01-01 UTC)
  *    SQL: `(ordered_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01'` (an integer).
- *    All purchases of one customer on one UTC day are ONE transaction; their amounts are summed.
+ *    All rows of one customer on one UTC day are netted into ONE candidate transaction whose amount
+ *    is the day's net sum (refunds are negative amounts and reduce it).
  *    Times of day play no further role: every transaction sits at the start of its day.
+ *    Purchase days. A customer-day is a purchase (a transaction) when
+ *        net > 0   or   no row of that day has a negative amount,
+ *    i.e. days netting to ≤ 0 because of a refund are NOT transactions and are dropped before
+ *    anything else: a refund-only day, a purchase fully refunded the same day, or refunds exceeding
+ *    the day's purchases. A partially refunded day (net > 0) counts with its net amount. Days of
+ *    zero-amount orders without refunds (free items, e.g. CDNOW's $0.00 rows) stay purchases.
+ *    Every rule below — the first purchase F included — sees purchase days only; a customer whose
+ *    days within the observation are all refund days has no transaction (status noTransactions,
+ *    counted in `refundOnlyCustomers`). A refund on a later day does not undo the earlier purchase.
+ *    SQL: `GROUP BY customer, day HAVING sum(amount) > 0 OR min(amount) >= 0`.
  * 2. Periods. E = day(calibrationEnd), H = day(holdoutEnd). The calibration period is every day
  *    ≤ E (E itself included — the whole calendar day of `calibrationEnd` belongs to calibration);
  *    the holdout period is the days E < day ≤ H. Days after H (or after E without a holdout) are
@@ -26,8 +37,9 @@
  *          This is the average of the repeat transactions only, the first purchase excluded — the
  *          m̄ of Fader, Hardie & Lee (2005, JMR) and of the CDNOW Gamma-Gamma analysis, because the
  *          first purchase is made before the customer's spend process is observed "as a customer".
- *        holdoutX     = number of distinct days in (E, H]     (all of them are repeat purchases)
- *        holdoutSpend = sum of amounts on those days.
+ *        holdoutX     = number of purchase days in (E, H]     (all of them are repeat purchases)
+ *        holdoutSpend = sum of the net amounts of those days.
+ *    ("days" here always means purchase days of rule 1.)
  *    Customers whose first day is after E are not calibration customers: their x, t_x, T and spend
  *    fields are NaN, their status says why, and they are counted (they are still "reported").
  * 5. Amounts are in minor units (cents); sums of integers stay exact below 2^53.
@@ -39,14 +51,15 @@
  *   WITH days AS (
  *     SELECT customer_id, (ordered_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01' AS day,
  *            sum(amount_minor) AS amount
- *     FROM orders GROUP BY 1, 2),
+ *     FROM orders GROUP BY 1, 2
+ *     HAVING sum(amount_minor) > 0 OR min(amount_minor) >= 0),          -- purchase days only (rule 1)
  *   marked AS (SELECT *, min(day) OVER (PARTITION BY customer_id) AS first_day FROM days WHERE day <= :H)
  *   SELECT customer_id, first_day,
  *          count(*) FILTER (WHERE day <= :E) - 1                        AS x,
  *          max(day) FILTER (WHERE day <= :E) - first_day                AS tx_days,
  *          :E - first_day                                               AS t_days,
  *          sum(amount) FILTER (WHERE day = first_day)                   AS first_spend,
- *          sum(amount) FILTER (WHERE day > first_day AND day <= :E)     AS repeat_spend,
+ *          coalesce(sum(amount) FILTER (WHERE day > first_day AND day <= :E), 0) AS repeat_spend,
  *          count(*) FILTER (WHERE day > :E)                             AS holdout_x,
  *          coalesce(sum(amount) FILTER (WHERE day > :E), 0)             AS holdout_spend
  *   FROM marked WHERE first_day <= :E GROUP BY customer_id, first_day;
@@ -97,7 +110,10 @@ export interface SummaryOptions {
 
 /** Why a customer is or is not in the calibration summary. */
 export const CustomerStatus = Object.freeze({
-  /** No transaction at all (or only after the end of the observation). */
+  /**
+   * No purchase day within the observation: no rows at all, rows only after its end, or only refund
+   * days (netting to ≤ 0 with a refund, rule 1; those customers are also in `refundOnlyCustomers`).
+   */
   noTransactions: 0,
   /** First purchase on or before the calibration end: part of the calibration summary. */
   calibration: 1,
@@ -125,9 +141,9 @@ export interface CustomerSummary {
   tx: Float64Array;
   /** Per customer: first transaction → calibration end, in units. */
   T: Float64Array;
-  /** Per customer: the first transaction's UTC day start in epoch ms (NaN without transactions). */
+  /** Per customer: the first purchase day's UTC start in epoch ms (NaN without transactions). */
   firstPurchase: Float64Array;
-  /** Per customer: amount of the first (day-merged) transaction. */
+  /** Per customer: net amount of the first purchase day. */
   firstSpend: Float64Array;
   /** Per customer: mean amount of the repeat calibration transactions; NaN when x = 0. */
   meanRepeatSpend: Float64Array;
@@ -138,14 +154,21 @@ export interface CustomerSummary {
   counts: {
     /** Input rows. */
     rows: number;
-    /** Distinct (customer, day) transactions within the observation (≤ H or ≤ E). */
+    /** Purchase days (customer, day) within the observation (≤ H or ≤ E), rule 1. */
     transactions: number;
+    /** Customer-days within the observation dropped as refund days (net ≤ 0 with a refund), rule 1. */
+    refundDays: number;
     /** Input rows after the end of the observation, ignored. */
     rowsAfterEnd: number;
     calibrationCustomers: number;
     /** Customers whose first purchase is after the calibration end (excluded, reported). */
     firstAfterCalibration: number;
     customersWithoutTransactions: number;
+    /**
+     * Of `customersWithoutTransactions`: customers with rows within the observation that are all refund
+     * days (e.g. a single order refunded the same day). Not customers of the summary; reported here.
+     */
+    refundOnlyCustomers: number;
     /** Calibration customers with at least one repeat transaction (x > 0). */
     repeatCustomers: number;
   };
@@ -220,24 +243,60 @@ function groupByCustomer(
   return { customerCount, start, days, amounts, rowsAfterEnd };
 }
 
-/** Sort days[lo, hi) ascending: insertion sort for the typical short history, native sort beyond. */
-function sortDays(days: Int32Array, lo: number, hi: number): void {
+/** Sort the (day, amount) pairs [lo, hi) by day: insertion sort for the typical short history, an index sort beyond. */
+function sortByDay(days: Int32Array, amounts: Float64Array, lo: number, hi: number): void {
   let sorted = true;
   for (let k = lo + 1; k < hi && sorted; k++) if ((days[k] as number) < (days[k - 1] as number)) sorted = false;
   if (sorted) return;
   if (hi - lo > 32) {
-    days.subarray(lo, hi).sort();
+    const order = Array.from({ length: hi - lo }, (_, i) => lo + i).sort((p, q) => (days[p] as number) - (days[q] as number));
+    const d = Int32Array.from(order, (i) => days[i] as number);
+    const a = Float64Array.from(order, (i) => amounts[i] as number);
+    days.set(d, lo);
+    amounts.set(a, lo);
     return;
   }
   for (let k = lo + 1; k < hi; k++) {
     const d = days[k] as number;
+    const v = amounts[k] as number;
     let j = k - 1;
     while (j >= lo && (days[j] as number) > d) {
       days[j + 1] = days[j] as number;
+      amounts[j + 1] = amounts[j] as number;
       j--;
     }
     days[j + 1] = d;
+    amounts[j + 1] = v;
   }
+}
+
+/**
+ * Rule 1 for one customer's rows [lo, hi): sort them by day, net each day and keep the purchase days
+ * (net > 0, or no negative amount) in place, so that afterwards days/amounts[lo, end) are the purchase
+ * days ascending with their net amounts. Returns `end`; refund days dropped are added to `dropped[0]`.
+ */
+function purchaseDays(days: Int32Array, amounts: Float64Array, lo: number, hi: number, dropped: Float64Array): number {
+  sortByDay(days, amounts, lo, hi);
+  let end = lo;
+  let k = lo;
+  while (k < hi) {
+    const d = days[k] as number;
+    let net = 0;
+    let refund = false;
+    for (; k < hi && days[k] === d; k++) {
+      const a = amounts[k] as number;
+      net += a;
+      if (a < 0) refund = true;
+    }
+    if (net > 0 || !refund) {
+      days[end] = d;
+      amounts[end] = net;
+      end++;
+    } else {
+      dropped[0]!++;
+    }
+  }
+  return end;
 }
 
 function toEpochMs(value: number | Date, name: string): number {
@@ -288,51 +347,39 @@ export function summarizeTransactions(
   let withoutTransactions = 0;
   let repeatCustomers = 0;
 
-  // Pass 3: per customer segment.
+  // Pass 3: per customer segment, reduced to its purchase days (rule 1).
+  const dropped = new Float64Array(1);
+  let refundOnlyCustomers = 0;
   for (let c = 0; c < customerCount; c++) {
     const lo = start[c] as number;
     const hi = start[c + 1] as number;
-    if (lo === hi) {
+    const end = lo === hi ? lo : purchaseDays(days, amounts, lo, hi, dropped);
+    if (lo === end) {
       status[c] = CustomerStatus.noTransactions;
       withoutTransactions++;
+      if (lo < hi) refundOnlyCustomers++;
       continue;
     }
-    // Sums do not depend on order, so take them before (possibly) sorting the days.
-    let first = days[lo] as number;
-    let sorted = true;
-    for (let k = lo + 1; k < hi; k++) {
-      const d = days[k] as number;
-      if (d < first) first = d;
-      if (d < (days[k - 1] as number)) sorted = false;
-    }
-    let spendFirst = 0;
-    let spendCalibration = 0;
-    let spendHoldout = 0;
-    for (let k = lo; k < hi; k++) {
-      const d = days[k] as number;
-      const a = amounts[k] as number;
-      if (d === first) spendFirst += a;
-      if (d <= E) spendCalibration += a;
-      else spendHoldout += a;
-    }
-    if (!sorted) sortDays(days, lo, hi);
-    // Distinct days in calibration and holdout, and the last calibration day.
+    const first = days[lo] as number;
+    const spendFirst = amounts[lo] as number;
     let distinctCalibration = 0;
     let distinctHoldout = 0;
     let lastCalibrationDay = first;
-    let previous = Number.NaN;
-    for (let k = lo; k < hi; k++) {
+    let spendRepeat = 0;
+    let spendHoldout = 0;
+    for (let k = lo; k < end; k++) {
       const d = days[k] as number;
-      if (d === previous) continue;
-      previous = d;
+      const a = amounts[k] as number;
       if (d <= E) {
         distinctCalibration++;
         lastCalibrationDay = d;
+        if (k > lo) spendRepeat += a;
       } else {
         distinctHoldout++;
+        spendHoldout += a;
       }
     }
-    transactionCount += distinctCalibration + distinctHoldout;
+    transactionCount += end - lo;
     firstPurchase[c] = first * MS_PER_DAY;
     firstSpend[c] = spendFirst;
     if (first > E) {
@@ -347,7 +394,7 @@ export function summarizeTransactions(
     x[c] = repeats;
     tx[c] = (lastCalibrationDay - first) / daysPerUnit;
     T[c] = (E - first) / daysPerUnit;
-    meanRepeatSpend[c] = repeats > 0 ? (spendCalibration - spendFirst) / repeats : Number.NaN;
+    meanRepeatSpend[c] = repeats > 0 ? spendRepeat / repeats : Number.NaN;
     holdoutX[c] = H === null ? 0 : distinctHoldout;
     holdoutSpend[c] = H === null ? 0 : spendHoldout;
   }
@@ -371,10 +418,12 @@ export function summarizeTransactions(
     counts: {
       rows,
       transactions: transactionCount,
+      refundDays: dropped[0] as number,
       rowsAfterEnd,
       calibrationCustomers,
       firstAfterCalibration,
       customersWithoutTransactions: withoutTransactions,
+      refundOnlyCustomers,
       repeatCustomers,
     },
   };
@@ -503,9 +552,9 @@ export function expandToCustomers(
 export interface DailyTransactionCounts {
   /** UTC day of index 0. */
   startDay: number;
-  /** Per day startDay..endDay: customers whose first (day-merged) purchase is that day. */
+  /** Per day startDay..endDay: customers whose first purchase day is that day. */
   firstPurchases: Float64Array;
-  /** Per day: repeat transactions (distinct customer-days that are not a first purchase). */
+  /** Per day: repeat transactions (purchase days that are not a customer's first). */
   repeats: Float64Array;
   /** Customers left out because their first purchase is before the start day. */
   customersBeforeStart: number;
@@ -513,24 +562,28 @@ export interface DailyTransactionCounts {
 
 /**
  * Count, per UTC day, first purchases and repeat transactions under the same rules as
- * `summarizeTransactions` (UTC day buckets, one transaction per customer-day). Only customers whose
+ * `summarizeTransactions` (UTC day buckets, one transaction per purchase day, refund days dropped —
+ * rule 1). Only customers whose
  * first purchase falls in [start, end] are counted, so the actual curve and a model prediction
  * built from `firstPurchases` describe the same customers (FHL 2005's tracking plot).
- * `start` defaults to the earliest day in the data.
+ * `start` defaults to the earliest purchase day in the data.
  */
 export function dailyTransactionCounts(
   transactions: TransactionColumns,
   options: { start?: number | Date; end: number | Date; customerCount?: number },
 ): DailyTransactionCounts {
   const endDay = utcDay(toEpochMs(options.end, 'end'));
-  const { customerCount, start, days } = groupByCustomer(transactions, endDay, options.customerCount);
-  let startDay: number;
-  if (options.start !== undefined) {
-    startDay = utcDay(toEpochMs(options.start, 'start'));
-  } else {
-    startDay = endDay;
-    for (let k = 0; k < days.length; k++) if ((days[k] as number) < startDay) startDay = days[k] as number;
+  const { customerCount, start, days, amounts } = groupByCustomer(transactions, endDay, options.customerCount);
+  // Reduce every customer to its purchase days first (the default start is the earliest of them).
+  const end = new Int32Array(customerCount);
+  const dropped = new Float64Array(1);
+  let earliest = endDay;
+  for (let c = 0; c < customerCount; c++) {
+    const lo = start[c] as number;
+    end[c] = purchaseDays(days, amounts, lo, start[c + 1] as number, dropped);
+    if (end[c]! > lo && (days[lo] as number) < earliest) earliest = days[lo] as number;
   }
+  const startDay = options.start !== undefined ? utcDay(toEpochMs(options.start, 'start')) : earliest;
   if (startDay > endDay) throw new StatsError('invalid_input', 'start is after end');
   const length = endDay - startDay + 1;
   const firstPurchases = new Float64Array(length);
@@ -538,22 +591,15 @@ export function dailyTransactionCounts(
   let customersBeforeStart = 0;
   for (let c = 0; c < customerCount; c++) {
     const lo = start[c] as number;
-    const hi = start[c + 1] as number;
+    const hi = end[c] as number;
     if (lo === hi) continue;
-    sortDays(days, lo, hi);
     const first = days[lo] as number;
     if (first < startDay) {
       customersBeforeStart++;
       continue;
     }
     firstPurchases[first - startDay]!++;
-    let previous = first;
-    for (let k = lo + 1; k < hi; k++) {
-      const d = days[k] as number;
-      if (d === previous) continue;
-      previous = d;
-      repeats[d - startDay]!++;
-    }
+    for (let k = lo + 1; k < hi; k++) repeats[(days[k] as number) - startDay]!++;
   }
   return { startDay, firstPurchases, repeats, customersBeforeStart };
 }
