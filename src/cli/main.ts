@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
+import { registerIdentify } from './commands/identify.js';
 import { registerImport } from './commands/import.js';
+import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
 import { failWith } from './context.js';
@@ -18,6 +20,8 @@ registerImport(program);
 registerDemo(program);
 registerStatus(program);
 registerAnalyze(program);
+registerIdentify(program);
+registerReport(program);
 registerServe(program);
 
 try {

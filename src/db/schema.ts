@@ -152,6 +152,16 @@ export interface DB {
   model_runs: ModelRunsTable;
   customer_scores: CustomerScoresTable;
   current_customer_scores: CurrentCustomerScoresView;
+  state_recomputes: StateRecomputesTable;
+  customer_states: CustomerStatesTable;
+  state_transitions: StateTransitionsTable;
+  reason_rules: ReasonRulesTable;
+  contract_reasons: ContractReasonsTable;
+  customer_segments: CustomerSegmentsTable;
+  recovery_priors: RecoveryPriorsTable;
+  recovery_outcomes: RecoveryOutcomesTable;
+  recovery_costs: RecoveryCostsTable;
+  recovery_scores: RecoveryScoresTable;
 }
 
 export type TimeUnitName = 'day' | 'week' | 'month';
@@ -226,3 +236,150 @@ export interface CurrentCustomerScoresView extends CustomerScoresTable {
 export type Customer = Selectable<CustomersTable>;
 export type NewCustomer = Insertable<CustomersTable>;
 export type CustomerUpdate = Updateable<CustomersTable>;
+
+// ---- Lifecycle states (migration 0004) ----
+
+export type LifecycleState = 'active' | 'at_risk' | 'sleeping' | 'lost' | 'won_back';
+
+export interface StateRecomputesTable {
+  id: Generated<number>;
+  as_of: Timestamp;
+  analysis_run_id: number | null;
+  options: Json;
+  customers: ColumnType<number, number | undefined, number>;
+  transitions: ColumnType<number, number | undefined, number>;
+  started_at: CreatedAt;
+  finished_at: Timestamp | null;
+}
+
+export interface CustomerStatesTable {
+  customer_id: number;
+  state: LifecycleState;
+  entered_at: Timestamp;
+  evidence: Json;
+  latent_need: ColumnType<boolean, boolean | undefined, boolean>;
+  latent_need_evidence: Json | null;
+  recompute_id: number | null;
+  updated_at: UpdatedAt;
+}
+
+export interface StateTransitionsTable {
+  id: Generated<number>;
+  customer_id: number;
+  from_state: LifecycleState | null;
+  to_state: LifecycleState;
+  effective_at: Timestamp;
+  recorded_at: CreatedAt;
+  reason: Json;
+  analysis_run_id: number | null;
+  recompute_id: number | null;
+  currency: string | null;
+  value_lost: number | null;
+  value_basis: 'contract_annualised' | 'trailing_12m' | null;
+  forecast_value: number | null;
+  reason_code: string | null;
+  plan: string | null;
+  team_id: number | null;
+  acquisition_channel: string | null;
+  country: string | null;
+}
+
+// ---- Reasons, segments, recovery scores (migration 0005) ----
+
+export type SegmentName = 'true_friends' | 'butterflies' | 'barnacles' | 'strangers';
+
+export interface ReasonRulesTable {
+  id: Generated<number>;
+  position: number;
+  pattern_type: 'keyword' | 'regex';
+  pattern: string;
+  reason_code: string;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  note: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ContractReasonsTable {
+  contract_id: number;
+  customer_id: number;
+  original_text: string | null;
+  source: 'import' | 'rule' | 'none';
+  mapped_code: string;
+  rule_id: number | null;
+  rule_pattern: string | null;
+  mapped_at: CreatedAt;
+  verified_code: string | null;
+  verified_at: Timestamp | null;
+  verified_by: number | null;
+}
+
+export interface CustomerSegmentsTable {
+  customer_id: number;
+  as_of: Timestamp;
+  tenure_days: number;
+  profit: number;
+  currency: string | null;
+  tenure_threshold_days: number;
+  profit_threshold: number;
+  threshold_source: 'median' | 'explicit';
+  long_relationship: boolean;
+  high_profit: boolean;
+  segment: SegmentName;
+  recency_days: number;
+  frequency: number;
+  monetary: number;
+  r_score: number;
+  f_score: number;
+  m_score: number;
+  computed_at: CreatedAt;
+}
+
+export interface RecoveryPriorsTable {
+  id: Generated<number>;
+  segment: SegmentName | null;
+  reason_code: string | null;
+  alpha: number;
+  beta: number;
+  rationale: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface RecoveryOutcomesTable {
+  id: Generated<number>;
+  customer_id: number;
+  occurred_at: Timestamp;
+  segment: SegmentName | null;
+  reason_code: string;
+  measure: string | null;
+  won_back: boolean;
+  note: string | null;
+  created_at: CreatedAt;
+}
+
+export interface RecoveryCostsTable {
+  measure: string;
+  currency: string;
+  amount: number;
+  description: string | null;
+  updated_at: UpdatedAt;
+}
+
+export interface RecoveryScoresTable {
+  customer_id: number;
+  as_of: Timestamp;
+  state: 'sleeping' | 'lost';
+  state_since: Timestamp;
+  segment: SegmentName | null;
+  reason_code: string | null;
+  team_id: number | null;
+  currency: string | null;
+  measure: string;
+  p_recovery: number;
+  value_if_recovered: number;
+  cost: number;
+  expected_value: number;
+  explanation: Json;
+  computed_at: CreatedAt;
+}

@@ -6,6 +6,7 @@ import { RequestError } from './errors.js';
 import { openApiDocument } from './route.js';
 import { registerAnalysisRoutes } from './routes/analysis.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerIdentifyRoutes } from './routes/identify.js';
 import { registerImportRoutes } from './routes/imports.js';
 import { registerOverviewRoutes } from './routes/overview.js';
 
@@ -39,6 +40,7 @@ export async function buildServer(database: Database, options: ServerOptions = {
   registerOverviewRoutes(app, database);
   registerImportRoutes(app, database);
   registerAnalysisRoutes(app, database);
+  registerIdentifyRoutes(app, database);
   // Declared last so the document lists every route above.
   const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   app.get('/api/v1/openapi.json', () => openApiDocument(app, packageVersion));

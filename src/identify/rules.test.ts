@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { classify, type CustomerFacts, type Island } from './rules.js';
+import { identifyOptionsSchema } from './schemas.js';
+
+const { asOf: _a, batchSize: _b, ...rules } = identifyOptionsSchema.parse({});
+const d = (s: string) => new Date(`${s}T00:00:00Z`);
+const AS_OF = d('2025-06-30');
+
+function facts(over: Partial<Omit<CustomerFacts, 'orders'>> & { orders?: Partial<CustomerFacts['orders']> } = {}): CustomerFacts {
+  const { orders, ...rest } = over;
+  return {
+    customerId: 1,
+    since: d('2022-01-01'),
+    teamId: null,
+    channel: null,
+    country: null,
+    islands: [],
+    downgrades: 0,
+    interactions: { complaintsRecent: 0, complaintsBefore: 0, needAfterContractExit: 0, needAfterLastOrder: 0 },
+    scores: null,
+    stored: null,
+    ...rest,
+    orders: { days: 0, firstDay: null, lastDay: null, medianGapDays: null, recentDays: 0, trailing12m: 0, currency: 'EUR', pastGaps: [], firstDayAfterStored: null, daysAfterContractExit: 0, ...orders },
+  };
+}
+const island = (start: string, end: string | null, more: Partial<Island> = {}): Island => ({
+  start: d(start), end: end ? d(end) : null, value: 120_000, currency: 'EUR', plan: 'basic', reasonCode: null, cancelledAt: null, ...more,
+});
+/** Feeds a result back as the stored state, the way the next recompute sees it. */
+const again = (f: CustomerFacts, r: ReturnType<typeof classify>): CustomerFacts => ({ ...f, stored: { state: r.state, enteredAt: r.enteredAt } });
+
+describe('lost', () => {
+  it('is entered when the cancelled contract ends, with its annualised value', () => {
+    const r = classify(facts({ islands: [island('2023-01-01', '2024-03-15', { cancelledAt: d('2024-01-10'), reasonCode: 'price' })] }), rules, AS_OF);
+    expect(r.state).toBe('lost');
+    expect(r.enteredAt).toEqual(d('2024-03-15'));
+    expect(r.transitions.map((t) => [t.from, t.state])).toEqual([[null, 'active'], ['active', 'lost']]);
+    expect(r.transitions[1]!.reason).toMatchObject({ rule: 'contract_cancelled', cancelledAt: '2024-01-10' });
+    expect(r.transitions[1]!.loss).toMatchObject({ value: 120_000, basis: 'contract_annualised', reasonCode: 'price' });
+  });
+
+  it('is entered when a contract ran out without renewal', () => {
+    const r = classify(facts({ islands: [island('2023-01-01', '2024-01-01')] }), rules, AS_OF);
+    expect(r.state).toBe('lost');
+    expect(r.evidence.rule).toBe('contract_ended');
+  });
+
+  it('a cancellation dated in the future is at risk, not lost; lost once the contract has ended', () => {
+    const f = facts({ islands: [island('2023-01-01', '2025-09-30', { cancelledAt: d('2025-08-01') })] });
+    const r = classify(f, rules, AS_OF);
+    expect(r.state).toBe('at_risk');
+    expect(r.evidence).toMatchObject({ rule: 'cancellation_pending', signals: [{ rule: 'cancellation_pending', cancelledAt: '2025-08-01', endsAt: '2025-09-30' }] });
+    const later = classify(again(f, r), rules, d('2025-10-15'));
+    expect(later.transitions.map((t) => [t.from, t.state, t.at])).toEqual([['at_risk', 'lost', d('2025-09-30')]]);
+  });
+
+  it('flags latent need: contact after the exit, orders after it, a downgrade before it', () => {
+    const r = classify(
+      facts({ islands: [island('2023-01-01', '2024-01-01')], downgrades: 1, interactions: { complaintsRecent: 0, complaintsBefore: 0, needAfterContractExit: 2, needAfterLastOrder: 0 }, orders: { daysAfterContractExit: 1 } }),
+      rules,
+      AS_OF,
+    );
+    expect(r.latentNeed).toBe(true);
+    expect(r.latentNeedEvidence).toEqual({ contactsAfterExit: 2, ordersAfterExit: 1, downgradesBeforeExit: 1 });
+  });
+});
+
+describe('won back', () => {
+  it('a customer who returns with a new contract after being lost, and leaves again', () => {
+    const back = facts({ islands: [island('2022-01-01', '2023-06-30'), island('2024-09-01', null)] });
+    const r = classify(back, rules, AS_OF);
+    expect(r.transitions.map((t) => t.state)).toEqual(['active', 'lost', 'won_back']);
+    expect(r.state).toBe('won_back');
+    expect(r.enteredAt).toEqual(d('2024-09-01'));
+    // …and after a year back they are ordinary again.
+    expect(classify(again(back, r), rules, d('2025-09-15')).transitions.map((t) => [t.state, t.at])).toEqual([['active', d('2025-09-01')]]);
+    const gone = classify({ ...again(back, r), islands: [island('2022-01-01', '2023-06-30'), island('2024-09-01', '2025-06-01')] }, rules, AS_OF);
+    expect(gone.transitions.map((t) => [t.from, t.state, t.at])).toEqual([['won_back', 'lost', d('2025-06-01')]]);
+  });
+
+  it('a sleeping customer who buys again; a model that changes its mind is not a return', () => {
+    const sleeping = facts({
+      orders: { days: 5, firstDay: d('2023-01-01'), lastDay: d('2024-01-01'), medianGapDays: 60 },
+      scores: { analysisRunId: 1, asOf: d('2025-06-01'), pAlive: 0.1, pAlivePrevious: null, clv: 500, currency: 'EUR' },
+    });
+    const r = classify(sleeping, rules, AS_OF);
+    expect(r.state).toBe('sleeping');
+    const optimistic = { ...again(sleeping, r), scores: { ...sleeping.scores!, pAlive: 0.9 } };
+    expect(classify(optimistic, rules, AS_OF).transitions).toEqual([]);
+    const bought = { ...optimistic, orders: { ...optimistic.orders, firstDayAfterStored: d('2025-06-20'), lastDay: d('2025-06-20') } };
+    expect(classify(bought, rules, AS_OF).transitions.map((t) => [t.from, t.state, t.at])).toEqual([['sleeping', 'won_back', d('2025-06-20')]]);
+  });
+});
+
+describe('sleeping', () => {
+  it('by P(alive) below the threshold, with the forecast value that goes with the customer', () => {
+    const r = classify(
+      facts({
+        orders: { days: 4, firstDay: d('2023-01-01'), lastDay: d('2025-01-01'), medianGapDays: 30, trailing12m: 9_000 },
+        scores: { analysisRunId: 7, asOf: d('2025-06-01'), pAlive: 0.25, pAlivePrevious: null, clv: 4_321, currency: 'EUR' },
+      }),
+      rules,
+      AS_OF,
+    );
+    expect(r.state).toBe('sleeping');
+    expect(r.enteredAt).toEqual(d('2025-06-01'));
+    expect(r.transitions.at(-1)).toMatchObject({ analysisRunId: 7, reason: { rule: 'p_alive_low', pAlive: 0.25 }, loss: { value: 9_000, forecast: 4_321, basis: 'trailing_12m' } });
+  });
+
+  it('P(alive) above the threshold keeps a scored customer awake whatever the gap', () => {
+    const r = classify(
+      facts({ orders: { days: 4, firstDay: d('2023-01-01'), lastDay: d('2024-06-01'), medianGapDays: 30 }, scores: { analysisRunId: 7, asOf: d('2025-06-01'), pAlive: 0.7, pAlivePrevious: null, clv: 1, currency: 'EUR' } }),
+      rules,
+      AS_OF,
+    );
+    expect(r.state).not.toBe('sleeping');
+  });
+
+  it('without scores: after k × the median gap (floored at 90 days), or 365 days after a single purchase', () => {
+    const base = { days: 4, firstDay: d('2024-01-01'), medianGapDays: 40 };
+    // allowed = max(90, 3 × 40) = 120 days
+    expect(classify(facts({ orders: { ...base, lastDay: d('2025-03-10') } }), rules, AS_OF).state).not.toBe('sleeping');
+    const r = classify(facts({ orders: { ...base, lastDay: d('2025-02-10') } }), rules, AS_OF);
+    expect([r.state, r.enteredAt]).toEqual(['sleeping', d('2025-06-10')]);
+    expect(classify(facts({ orders: { ...base, medianGapDays: 10, lastDay: d('2025-03-01') } }), rules, AS_OF).enteredAt).toEqual(d('2025-05-30'));
+    expect(classify(facts({ orders: { days: 1, firstDay: d('2024-09-01'), lastDay: d('2024-09-01') } }), rules, AS_OF).state).toBe('active');
+    const single = classify(facts({ orders: { days: 1, firstDay: d('2024-06-01'), lastDay: d('2024-06-01') } }), rules, AS_OF);
+    expect([single.state, single.enteredAt, single.evidence.singlePurchase]).toEqual(['sleeping', d('2025-06-01'), true]);
+  });
+
+  it('replays past sleeping episodes closed by a purchase', () => {
+    const r = classify(
+      facts({ orders: { days: 6, firstDay: d('2022-01-01'), lastDay: d('2025-06-01'), medianGapDays: 30, recentDays: 1, pastGaps: [{ from: d('2022-06-01'), to: d('2023-06-01'), trailing12m: 5_000 }] } }),
+      rules,
+      AS_OF,
+    );
+    expect(r.transitions.map((t) => [t.state, t.at])).toEqual([
+      ['active', d('2022-01-01')],
+      ['sleeping', d('2022-08-30')],
+      ['won_back', d('2023-06-01')],
+      ['active', d('2024-05-31')],
+    ]);
+  });
+});
+
+describe('at risk', () => {
+  const scored = (pAlive: number, pAlivePrevious: number | null) =>
+    facts({ orders: { days: 4, firstDay: d('2024-10-01'), lastDay: d('2025-05-01'), medianGapDays: 30, recentDays: 2 }, scores: { analysisRunId: 1, asOf: d('2025-06-01'), pAlive, pAlivePrevious, clv: 1, currency: 'EUR' } });
+  it('P(alive) below 0.6, or fallen by 0.2 since the previous analysis', () => {
+    expect(classify(scored(0.5, null), rules, AS_OF).evidence.rule).toBe('p_alive_low');
+    expect(classify(scored(0.7, 0.95), rules, AS_OF).evidence.rule).toBe('p_alive_falling');
+    expect(classify(scored(0.7, 0.8), rules, AS_OF).state).toBe('active');
+  });
+  it('purchase rate dropping and complaints rising', () => {
+    const rate = facts({ orders: { days: 30, firstDay: d('2023-06-30'), lastDay: d('2025-06-01'), medianGapDays: 20, recentDays: 1 } });
+    expect(classify(rate, rules, AS_OF).evidence.rule).toBe('purchase_rate_dropping');
+    const complaints = facts({ islands: [island('2023-01-01', null)], interactions: { complaintsRecent: 2, complaintsBefore: 3, needAfterContractExit: 0, needAfterLastOrder: 0 } });
+    expect(classify(complaints, rules, AS_OF).evidence.rule).toBe('complaints_rising');
+    const fewer = { ...complaints, interactions: { ...complaints.interactions, complaintsRecent: 1, complaintsBefore: 1 } };
+    expect(classify(fewer, rules, AS_OF).state).toBe('active');
+  });
+  it('back to active when the signal is gone, dated when observed', () => {
+    const f = scored(0.5, null);
+    const r = classify(f, rules, AS_OF);
+    const next = classify({ ...again(f, r), scores: { ...f.scores!, pAlive: 0.8 } }, rules, d('2025-07-31'));
+    expect(next.transitions.map((t) => [t.from, t.state, t.at])).toEqual([['at_risk', 'active', d('2025-07-31')]]);
+  });
+});
+
+it('classifying again what was stored writes nothing', () => {
+  for (const f of [
+    facts({ islands: [island('2022-01-01', '2023-06-30'), island('2024-09-01', null)] }),
+    facts({ orders: { days: 1, firstDay: d('2024-06-01'), lastDay: d('2024-06-01') } }),
+    facts({ islands: [island('2023-01-01', '2025-09-30', { cancelledAt: d('2025-08-01') })] }),
+  ]) {
+    expect(classify(again(f, classify(f, rules, AS_OF)), rules, AS_OF).transitions).toEqual([]);
+  }
+});

@@ -1,0 +1,309 @@
+/**
+ * The lifecycle rules as pure functions: one customer's facts (computed set-based in SQL, see repository.ts) and
+ * the state stored so far go in; the transitions to append and the current state come out. No I/O, so every rule
+ * and edge case is pinned by tests on constructed histories (rules.test.ts).
+ *
+ * The customer's history is replayed from the data as a timeline of dated events:
+ *   contract customers (any contract started by as-of): contracts are merged into "islands" of continuous
+ *     coverage (a contract starting within `renewalGapDays` after the previous end continues the island). The
+ *     first island starts `active`; a later island starts `won_back`; an island whose end has passed ends `lost`
+ *     on that end (the day the customer actually left, not the notice date). A running contract with a
+ *     cancellation date is "cancellation pending": at_risk, and lost once its end passes.
+ *   order customers: the first purchase day starts `active`; every closed gap between purchase days longer than
+ *     the allowed gap (k × the customer's median gap, at least the floor) is a `sleeping` episode entered when
+ *     the allowed gap ran out and left (`won_back`) on the next purchase. The ongoing gap decides the current
+ *     state: by P(alive) when the customer is scored and has not bought since the analysis, else by the same
+ *     inter-purchase fallback.
+ *   won_back settles back to active after `wonBackPeriodDays`.
+ * On top of the timeline, the current signals (cancellation pending, P(alive) low or falling, purchase rate
+ * dropping, complaints rising) make an active customer at_risk.
+ *
+ * Incremental: only timeline events after the stored state's entered_at are appended, and the final state is
+ * compared with the stored one, so recomputing with the same data writes nothing, and new data appends
+ * transitions (with their real effective dates) without touching earlier ones. Leaving lost or sleeping takes
+ * evidence — a new contract, a purchase — never just a model's changed opinion.
+ */
+import type { LifecycleState } from '../db/schema.js';
+import type { RuleOptions } from './schemas.js';
+
+export const DAY_MS = 86_400_000;
+
+/** A span of continuous contract coverage and the contracts that ended it. */
+export interface Island {
+  start: Date;
+  /** Coverage end; null = open-ended (still running). */
+  end: Date | null;
+  /** Annualised value (monthly value × 12, minor units) of the contracts ending the island. */
+  value: number;
+  currency: string | null;
+  plan: string | null;
+  reasonCode: string | null;
+  /** Cancellation date of the contract ending the island (null: it simply ran out / is running). */
+  cancelledAt: Date | null;
+}
+
+/** A closed gap between purchase days longer than the allowed gap: a past sleeping episode. */
+export interface PastGap {
+  /** Last purchase day before the gap. */
+  from: Date;
+  /** Purchase day that ended it. */
+  to: Date;
+  /** Order revenue in the 365 days up to `from` (minor units). */
+  trailing12m: number;
+}
+
+export interface CustomerFacts {
+  customerId: number;
+  /** acquired_at, else the record's creation: the start of a customer without contracts or orders. */
+  since: Date;
+  teamId: number | null;
+  channel: string | null;
+  country: string | null;
+  islands: Island[];
+  /** Contracts that replaced a cancelled one at a lower monthly value (a downgrade instead of a cancel). */
+  downgrades: number;
+  orders: {
+    /** Distinct purchase days up to as-of. */
+    days: number;
+    firstDay: Date | null;
+    lastDay: Date | null;
+    medianGapDays: number | null;
+    /** Purchase days in the last `recentDays` days. */
+    recentDays: number;
+    /** Revenue in the 365 days up to the last purchase day. */
+    trailing12m: number;
+    currency: string | null;
+    pastGaps: PastGap[];
+    /** First purchase day after the stored state's entered_at (evidence of a return). */
+    firstDayAfterStored: Date | null;
+    /** Purchase days after the last contract's end. */
+    daysAfterContractExit: number;
+  };
+  interactions: {
+    complaintsRecent: number;
+    complaintsBefore: number;
+    /** Usage, support tickets and service calls after the last contract's end / after the last purchase day. */
+    needAfterContractExit: number;
+    needAfterLastOrder: number;
+  };
+  scores: { analysisRunId: number; asOf: Date; pAlive: number; pAlivePrevious: number | null; clv: number; currency: string } | null;
+  stored: { state: LifecycleState; enteredAt: Date } | null;
+}
+
+export interface Loss {
+  currency: string | null;
+  value: number;
+  basis: 'contract_annualised' | 'trailing_12m';
+  forecast: number | null;
+  reasonCode: string | null;
+  plan: string | null;
+}
+
+export interface StateEvent {
+  state: LifecycleState;
+  at: Date;
+  reason: { rule: string } & Record<string, unknown>;
+  loss?: Loss;
+  /** Set when the rule used the current analysis' scores. */
+  analysisRunId?: number;
+}
+
+export interface Transition extends StateEvent {
+  from: LifecycleState | null;
+}
+
+export interface Classification {
+  /** Transitions to append, oldest first (empty when nothing changed). */
+  transitions: Transition[];
+  /** The current state and its evidence. */
+  state: LifecycleState;
+  enteredAt: Date;
+  evidence: Record<string, unknown>;
+  latentNeed: boolean;
+  latentNeedEvidence: Record<string, unknown> | null;
+}
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+const addDays = (d: Date, n: number) => new Date(d.getTime() + n * DAY_MS);
+const daysBetween = (a: Date, b: Date) => Math.floor((b.getTime() - a.getTime()) / DAY_MS);
+
+/** The longest gap between purchases that is still normal for this customer (days). */
+export function allowedGapDays(orders: Pick<CustomerFacts['orders'], 'days' | 'medianGapDays'>, options: RuleOptions): number {
+  if (orders.days <= 1 || orders.medianGapDays === null) return options.singlePurchaseGapDays;
+  return Math.max(options.sleepingMinGapDays, Math.ceil(options.sleepingGapFactor * orders.medianGapDays));
+}
+
+/** The customer's history replayed from the data: dated events up to as-of, oldest first. */
+export function timeline(facts: CustomerFacts, options: RuleOptions, asOf: Date): StateEvent[] {
+  const events: StateEvent[] = [];
+  const settle = (wonBackAt: Date, nextAt: Date | null) => {
+    const at = addDays(wonBackAt, options.wonBackPeriodDays);
+    if (at <= asOf && (nextAt === null || at < nextAt)) events.push({ state: 'active', at, reason: { rule: 'won_back_settled', wonBackAt: day(wonBackAt) } });
+  };
+  if (facts.islands.length > 0) {
+    facts.islands.forEach((island, i) => {
+      if (i === 0) events.push({ state: 'active', at: island.start, reason: { rule: 'first_contract' } });
+      else {
+        events.push({ state: 'won_back', at: island.start, reason: { rule: 'new_contract', lostAt: day(facts.islands[i - 1]!.end!) } });
+        settle(island.start, island.end && island.end <= asOf ? island.end : null);
+      }
+      if (island.end && island.end <= asOf) {
+        events.push({
+          state: 'lost',
+          at: island.end,
+          reason: {
+            rule: island.cancelledAt ? 'contract_cancelled' : 'contract_ended',
+            endedAt: day(island.end),
+            ...(island.cancelledAt ? { cancelledAt: day(island.cancelledAt) } : {}),
+          },
+          loss: { currency: island.currency, value: island.value, basis: 'contract_annualised', forecast: null, reasonCode: island.reasonCode, plan: island.plan },
+        });
+      }
+    });
+    return events;
+  }
+  const o = facts.orders;
+  if (o.days === 0 || !o.firstDay || !o.lastDay) {
+    events.push({ state: 'active', at: facts.since, reason: { rule: 'no_activity_yet' } });
+    return events;
+  }
+  const allowed = allowedGapDays(o, options);
+  events.push({ state: 'active', at: o.firstDay, reason: { rule: 'first_purchase' } });
+  o.pastGaps.forEach((gap, i) => {
+    const sleepingAt = addDays(gap.from, allowed);
+    if (sleepingAt > asOf || sleepingAt >= gap.to) return;
+    events.push({
+      state: 'sleeping',
+      at: sleepingAt,
+      reason: { rule: 'no_purchase_fallback', lastPurchase: day(gap.from), allowedGapDays: allowed },
+      loss: { currency: o.currency, value: gap.trailing12m, basis: 'trailing_12m', forecast: null, reasonCode: null, plan: null },
+    });
+    events.push({ state: 'won_back', at: gap.to, reason: { rule: 'purchased_again', sleepingSince: day(sleepingAt) } });
+    const next = o.pastGaps[i + 1];
+    settle(gap.to, next ? addDays(next.from, allowed) : addDays(o.lastDay!, allowed));
+  });
+  // The ongoing gap: by P(alive) when the scores describe the customer's latest purchase, else by the fallback.
+  const s = facts.scores;
+  const scoresUsable = s !== null && o.lastDay <= s.asOf;
+  const loss: Loss = { currency: o.currency, value: o.trailing12m, basis: 'trailing_12m', forecast: null, reasonCode: null, plan: null };
+  const lastAt = events.at(-1)!.at;
+  if (scoresUsable) {
+    if (s.pAlive < options.sleepingPAlive) {
+      events.push({
+        state: 'sleeping',
+        at: s.asOf > lastAt ? s.asOf : lastAt,
+        reason: { rule: 'p_alive_low', pAlive: round(s.pAlive), threshold: options.sleepingPAlive, lastPurchase: day(o.lastDay) },
+        loss: { ...loss, forecast: s.currency === o.currency ? s.clv : null },
+        analysisRunId: s.analysisRunId,
+      });
+    }
+  } else {
+    const sleepingAt = addDays(o.lastDay, allowed);
+    if (sleepingAt <= asOf) {
+      events.push({
+        state: 'sleeping',
+        at: sleepingAt > lastAt ? sleepingAt : lastAt,
+        reason: { rule: 'no_purchase_fallback', lastPurchase: day(o.lastDay), allowedGapDays: allowed, ...(o.days <= 1 ? { singlePurchase: true } : {}) },
+        loss,
+      });
+    }
+  }
+  return events;
+}
+
+/** Signals that an active customer may be about to leave (empty: none). */
+export function riskSignals(facts: CustomerFacts, options: RuleOptions, asOf: Date): { rule: string; at: Date; [k: string]: unknown }[] {
+  const signals: { rule: string; at: Date; [k: string]: unknown }[] = [];
+  const last = facts.islands.at(-1);
+  const running = last !== undefined && (last.end === null || last.end > asOf);
+  if (running && last.cancelledAt && last.end) {
+    signals.push({ rule: 'cancellation_pending', at: last.cancelledAt <= asOf ? last.cancelledAt : asOf, cancelledAt: day(last.cancelledAt), endsAt: day(last.end) });
+  }
+  const o = facts.orders;
+  const s = facts.scores;
+  if (!running && s && o.lastDay && o.lastDay <= s.asOf) {
+    if (s.pAlive < options.atRiskPAlive) signals.push({ rule: 'p_alive_low', at: asOf, pAlive: round(s.pAlive), threshold: options.atRiskPAlive });
+    else if (s.pAlivePrevious !== null && s.pAlivePrevious - s.pAlive >= options.atRiskPAliveDrop) {
+      signals.push({ rule: 'p_alive_falling', at: asOf, pAlive: round(s.pAlive), previous: round(s.pAlivePrevious) });
+    }
+  }
+  if (o.firstDay && o.days >= options.minPurchaseDaysForRate) {
+    const tenure = daysBetween(o.firstDay, asOf);
+    if (tenure > 2 * options.recentDays) {
+      const earlierRate = (o.days - o.recentDays) / (tenure - options.recentDays);
+      const recentRate = o.recentDays / options.recentDays;
+      if (recentRate < options.purchaseRateDropRatio * earlierRate) {
+        signals.push({ rule: 'purchase_rate_dropping', at: asOf, recentPer90Days: round(recentRate * 90), earlierPer90Days: round(earlierRate * 90) });
+      }
+    }
+  }
+  const c = facts.interactions;
+  if (c.complaintsRecent >= options.complaintsThreshold || (c.complaintsRecent > 0 && c.complaintsRecent > c.complaintsBefore)) {
+    signals.push({ rule: 'complaints_rising', at: asOf, recent: c.complaintsRecent, before: c.complaintsBefore });
+  }
+  return signals;
+}
+
+function latentNeed(facts: CustomerFacts, state: LifecycleState): Record<string, unknown> | null {
+  const evidence: Record<string, unknown> = {};
+  if (state === 'lost') {
+    if (facts.interactions.needAfterContractExit > 0) evidence.contactsAfterExit = facts.interactions.needAfterContractExit;
+    if (facts.orders.daysAfterContractExit > 0) evidence.ordersAfterExit = facts.orders.daysAfterContractExit;
+    if (facts.downgrades > 0) evidence.downgradesBeforeExit = facts.downgrades;
+  } else if (state === 'sleeping') {
+    if (facts.interactions.needAfterLastOrder > 0) evidence.contactsAfterLastPurchase = facts.interactions.needAfterLastOrder;
+  }
+  return Object.keys(evidence).length > 0 ? evidence : null;
+}
+
+const isGone = (s: LifecycleState) => s === 'lost' || s === 'sleeping';
+
+/** Classifies one customer as of `asOf`, given what is stored: the transitions to append and the current state. */
+export function classify(facts: CustomerFacts, options: RuleOptions, asOf: Date): Classification {
+  const events = timeline(facts, options, asOf);
+  const stored = facts.stored;
+  const transitions: Transition[] = [];
+  let current: StateEvent | null = stored ? { state: stored.state, at: stored.enteredAt, reason: { rule: 'stored' } } : null;
+  const append = (event: StateEvent) => {
+    if (current && current.state === event.state) return;
+    transitions.push({ ...event, from: current?.state ?? null });
+    current = event;
+  };
+
+  for (const event of events) if (!stored || event.at > stored.enteredAt) append(event);
+  // Where the data alone puts the customer now.
+  let derived = events.at(-1)!;
+  if (derived.state === 'active') {
+    const signals = riskSignals(facts, options, asOf);
+    if (signals.length > 0) {
+      const at = new Date(Math.max(derived.at.getTime(), Math.min(...signals.map((s) => s.at.getTime()))));
+      derived = { state: 'at_risk', at, reason: { rule: signals[0]!.rule, signals: signals.map(({ at: _at, ...s }) => s) } };
+      if (signals.some((s) => s.rule.startsWith('p_alive'))) derived.analysisRunId = facts.scores!.analysisRunId;
+    }
+  }
+  const now = current as StateEvent | null;
+  if (!now) append(derived);
+  else if (now.state !== derived.state) {
+    if (isGone(now.state) && !isGone(derived.state)) {
+      // Coming back takes evidence: a purchase after the exit (a new contract shows as a won_back event above).
+      const returned = facts.islands.length === 0 ? facts.orders.firstDayAfterStored : null;
+      if (returned) append({ state: 'won_back', at: returned, reason: { rule: 'purchased_again', [`${now.state}Since`]: day(now.at) } });
+      else if (facts.islands.length > 0) append({ ...derived, at: asOf, reason: { rule: 'data_changed', now: derived.reason } });
+      // An order customer with no purchase since stays where they are, whatever the model now says.
+    } else {
+      // Signal-based states change when observed; data events keep their real date.
+      const observed = derived.state === 'active' || derived.state === 'at_risk';
+      append(observed && derived.at <= now.at ? { ...derived, at: derived.state === 'active' ? asOf : derived.at > now.at ? derived.at : asOf } : derived);
+    }
+  }
+  const final = current as StateEvent | null ?? derived;
+  const need = isGone(final.state) ? latentNeed(facts, final.state) : null;
+  const evidence: Record<string, unknown> = { ...final.reason };
+  if (final.state === 'won_back' && derived.state === 'won_back') {
+    const signals = riskSignals(facts, options, asOf);
+    if (signals.length > 0) evidence.riskSignals = signals.map(({ at: _at, ...s }) => s);
+  }
+  return { transitions, state: final.state, enteredAt: final.at, evidence, latentNeed: need !== null, latentNeedEvidence: need };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
