@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAnalyse } from './commands/analyse.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
 import { registerIdentify } from './commands/identify.js';
@@ -22,6 +23,7 @@ registerStatus(program);
 registerAnalyze(program);
 registerIdentify(program);
 registerReport(program);
+registerAnalyse(program);
 registerServe(program);
 
 try {

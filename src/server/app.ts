@@ -4,6 +4,7 @@ import type { Database } from '../db/engine.js';
 import { reportError } from '../shared/errors.js';
 import { RequestError } from './errors.js';
 import { openApiDocument } from './route.js';
+import { registerAnalyseRoutes } from './routes/analyse.js';
 import { registerAnalysisRoutes } from './routes/analysis.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIdentifyRoutes } from './routes/identify.js';
@@ -41,6 +42,7 @@ export async function buildServer(database: Database, options: ServerOptions = {
   registerImportRoutes(app, database);
   registerAnalysisRoutes(app, database);
   registerIdentifyRoutes(app, database);
+  registerAnalyseRoutes(app, database);
   // Declared last so the document lists every route above.
   const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   app.get('/api/v1/openapi.json', () => openApiDocument(app, packageVersion));
