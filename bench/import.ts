@@ -1,8 +1,11 @@
 /**
  * Import throughput: `npm run bench:import [-- --rows 1000000 --runs 3 --engines pglite,postgresql]`.
  * Writes an orders file of N rows for 10,000 customers, imports it into a fresh database of each engine and
- * prints rows/s (median of the runs) and the peak resident memory of this process. PostgreSQL is used when
- * WINBACK_BENCH_DATABASE_URL (or WINBACK_TEST_DATABASE_URL) is set, in a schema dropped afterwards.
+ * prints rows/s (median of the runs) and the peak memory of this process: resident set (RSS), the JavaScript
+ * heap in use, and WebAssembly/native memory (`external` minus array buffers: PGlite's WASM heap is counted
+ * there, so RSS growth that shows up in that column is PGlite's, not the importer's). PostgreSQL is used at
+ * WINBACK_BENCH_DATABASE_URL (or WINBACK_TEST_DATABASE_URL, or the local test server), in a schema dropped
+ * afterwards.
  */
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -45,15 +48,25 @@ const customersFile = join(dir, 'customers.csv');
 const ordersFile = join(dir, 'orders.csv');
 await writeLines(customersFile, CUSTOMERS, (i) => `C${i},Customer ${i},EUR`, 'external_id,name,currency');
 const day0 = Date.UTC(2020, 0, 1);
+const money = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 await writeLines(
   ordersFile,
   rows,
-  (i) => `O${i},C${(i * 7919) % CUSTOMERS},${new Date(day0 + ((i * 104729) % 1_500) * 86_400_000 + (i % 86_400) * 1000).toISOString()},${(i % 50_000) / 100 + 1},${(i % 9000) / 100},EUR`,
+  (i) => `O${i},C${(i * 7919) % CUSTOMERS},${new Date(day0 + ((i * 104729) % 1_500) * 86_400_000 + (i % 86_400) * 1000).toISOString()},${money((i % 50_000) + 100)},${money(i % 9000)},EUR`,
   'external_id,customer_id,occurred_at,amount,margin,currency',
 );
 
-let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+const peak = { rss: 0, heapUsed: 0, wasm: 0, arrayBuffers: 0 };
+const resetPeaks = () => Object.assign(peak, { rss: 0, heapUsed: 0, wasm: 0, arrayBuffers: 0 });
+const sample = () => {
+  const m = process.memoryUsage();
+  peak.rss = Math.max(peak.rss, m.rss);
+  peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
+  peak.wasm = Math.max(peak.wasm, m.external - m.arrayBuffers);
+  peak.arrayBuffers = Math.max(peak.arrayBuffers, m.arrayBuffers);
+};
+const sampler = setInterval(sample, 25);
+const before = process.memoryUsage();
 
 async function fresh(engine: string): Promise<{ database: Database; cleanup: () => Promise<void> }> {
   if (engine === 'pglite') {
@@ -69,11 +82,13 @@ async function fresh(engine: string): Promise<{ database: Database; cleanup: () 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`import benchmark: ${rows.toLocaleString('en-US')} order rows for ${CUSTOMERS.toLocaleString('en-US')} customers, ${runs} run(s) per engine`);
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
-console.log('engine       rows/s (median)   runs (rows/s)                       peak RSS');
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+console.log(`at start: RSS ${mib(before.rss)}, heap used ${mib(before.heapUsed)}, WASM/native ${mib(before.external - before.arrayBuffers)}`);
+console.log('engine       rows/s (median)   runs (rows/s)              peak RSS   peak heap used   peak WASM/native   peak array buffers');
 try {
   for (const engine of values.engines!.split(',')) {
     const rates: number[] = [];
-    peakRss = 0;
+    resetPeaks();
     for (let run = 0; run < runs; run++) {
       const { database, cleanup } = await fresh(engine);
       try {
@@ -87,7 +102,15 @@ try {
       }
     }
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-    console.log(`${engine.padEnd(12)} ${fmt(median(rates)).padStart(15)}   ${rates.map(fmt).join(', ').padEnd(36)}${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+    sample();
+    console.log(
+      `${engine.padEnd(12)} ${fmt(median(rates)).padStart(15)}   ${rates.map(fmt).join(', ').padEnd(27)}${mib(peak.rss).padStart(8)}   ${mib(peak.heapUsed).padStart(14)}   ${mib(peak.wasm).padStart(16)}   ${mib(peak.arrayBuffers).padStart(18)}`,
+    );
+    const growth = peak.rss - before.rss;
+    const wasmGrowth = peak.wasm - (before.external - before.arrayBuffers);
+    if (engine === 'pglite' && growth > 0) {
+      console.log(`             RSS grew ${mib(growth)}; ${mib(wasmGrowth)} of it (${Math.round((100 * wasmGrowth) / growth)}%) is PGlite's WASM memory`);
+    }
   }
 } finally {
   clearInterval(sampler);

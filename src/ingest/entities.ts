@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { type EntityName, type ImportOptions, valueOptions } from './options.js';
-import { fieldTypes, toMinorUnits, type Decimal } from './values.js';
+import { FieldProblem, fieldTypes, mapField, toMinorUnits, type Decimal, type FieldType } from './values.js';
 
 /**
  * What each importable entity looks like in a file, and where it goes in the database.
  *
- * A row passes through: CSV record → `schema` (validation and exact conversion, per row) → staging table
+ * A row passes through: CSV record → `rules` (validation and exact conversion, per row: each field's type, then
+ * the entity's row checks in `finish`) → staging table
  * (column types in `staging`) → set-based checks (`references`, `uniqueInFile`) → one upsert into `table`
  * whose SELECT list is `columns`. A column is updated only when the file provides its fields, so a file
  * with a subset of columns never erases what it does not mention.
@@ -24,6 +25,11 @@ export interface TargetColumn {
   expr: string;
   /** Fields of the file this column comes from; when none of them is in the file, existing values are kept. */
   fields: string[];
+  /**
+   * A cheaper expression giving the same value when every staged row has a non-null `column` (e.g. a key
+   * derived from the external id: then no window over the whole file is needed).
+   */
+  whenAllHave?: { column: string; expr: string };
 }
 
 export interface Reference {
@@ -43,6 +49,9 @@ export interface EntityDefinition {
   fields: FieldSpec[];
   /** Columns of the file not named in `fields` are kept as free attributes (jsonb) rather than ignored. */
   extraColumnsAsAttributes?: boolean;
+  /** The per-row rules as plain functions (what the importer runs for every row). */
+  rules(options: ImportOptions): EntityRules;
+  /** The same rules as a zod schema (for API bodies and documentation), built from `rules`. */
   schema(options: ImportOptions): z.ZodType<Record<string, unknown>>;
   staging: Record<string, PgType>;
   references: Reference[];
@@ -52,6 +61,78 @@ export interface EntityDefinition {
   conflict: string[];
   columns: TargetColumn[];
 }
+
+/** A problem of a row, on one of its fields. */
+export interface RowIssue {
+  field: string;
+  message: string;
+}
+
+export interface EntityRules {
+  /** Field types, in the order problems are reported. */
+  fields: Record<string, FieldType<unknown>>;
+  /**
+   * Row-level checks and the conversion to staging columns; runs only when every field is valid (as a zod
+   * transform on the object would). Problems are pushed onto `issues`; the row is valid when none were.
+   */
+  finish(row: Record<string, unknown>, issues: RowIssue[]): Record<string, unknown>;
+}
+
+/** The zod schema of an entity's rules: the field types' schemas in an object, then the row finisher. */
+export function schemaOf(rules: EntityRules): z.ZodType<Record<string, unknown>> {
+  const shape = Object.fromEntries(Object.entries(rules.fields).map(([name, type]) => [name, type.schema]));
+  return z.object(shape).transform((row, ctx) => {
+    const issues: RowIssue[] = [];
+    const out = rules.finish(row as Record<string, unknown>, issues);
+    for (const issue of issues) ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
+    return out;
+  }) as unknown as z.ZodType<Record<string, unknown>>;
+}
+
+type Values<F> = { [K in keyof F]: F[K] extends FieldType<infer T> ? T : never };
+
+/** Rules from typed field types and a finisher that sees the row with those types. */
+function rulesOf<F extends Record<string, FieldType<unknown>>>(
+  fields: F,
+  finish: (row: Values<F>, issues: RowIssue[]) => Record<string, unknown>,
+): EntityRules {
+  return { fields, finish: finish as unknown as EntityRules['finish'] };
+}
+
+/**
+ * Runs an entity's rules on one row of raw input (field → text or value): every field type, then — when all
+ * fields are valid — the row finisher. Returns the staging row, or undefined with the problems in `issues`
+ * (in the order the zod schema reports them).
+ */
+export function compileRules(rules: EntityRules): (input: Record<string, unknown>, issues: RowIssue[]) => Record<string, unknown> | undefined {
+  const names = Object.keys(rules.fields);
+  const parsers = names.map((name) => rules.fields[name]!.parse);
+  const finish = rules.finish;
+  return (input, issues) => {
+    const row: Record<string, unknown> = {};
+    let failed = false;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const value = parsers[i]!(input[name]);
+      if (value instanceof FieldProblem) {
+        issues.push({ field: name, message: value.message });
+        failed = true;
+      } else row[name] = value;
+    }
+    if (failed) return undefined;
+    const before = issues.length;
+    const out = finish(row, issues);
+    return issues.length > before ? undefined : out;
+  };
+}
+
+const identity = (row: Record<string, unknown>) => row;
+
+/** Free attributes (customers): an object of strings, built by the importer from the extra columns. */
+const attributesType: FieldType<unknown> = {
+  parse: (raw) => raw,
+  schema: z.record(z.string(), z.string()).optional(),
+};
 
 const customerRef: Reference = {
   column: 'customer',
@@ -76,7 +157,7 @@ function moneyIn(
   row: Record<string, unknown>,
   fields: string[],
   defaultCurrency: string | undefined,
-  ctx: z.RefinementCtx,
+  issues: RowIssue[],
 ): { currency: string | null; amounts: Record<string, number | null> } {
   const currency = (row.currency as string | null) ?? defaultCurrency ?? null;
   const amounts: Record<string, number | null> = {};
@@ -87,11 +168,11 @@ function moneyIn(
       continue;
     }
     if (currency === null) {
-      ctx.addIssue({ code: 'custom', path: ['currency'], message: 'is required for amounts: add a currency column or pass --currency' });
+      issues.push({ field: 'currency', message: 'is required for amounts: add a currency column or pass --currency' });
       return { currency, amounts };
     }
     const minor = toMinorUnits(decimal, currency);
-    if (typeof minor === 'string') ctx.addIssue({ code: 'custom', path: [field], message: minor });
+    if (typeof minor === 'string') issues.push({ field, message: minor });
     amounts[field] = typeof minor === 'number' ? minor : null;
   }
   return { currency, amounts };
@@ -110,9 +191,12 @@ export const entities: Record<EntityName, EntityDefinition> = {
       { name: 'code', required: true, help: 'short unique code of the team' },
       { name: 'name', help: 'display name (defaults to the code)' },
     ],
-    schema(options) {
+    rules(options) {
       const t = fieldTypes(valueOptions(options));
-      return z.object({ code: t.requiredText, name: t.optionalText });
+      return { fields: { code: t.requiredText, name: t.optionalText }, finish: identity };
+    },
+    schema(options) {
+      return schemaOf(this.rules(options));
     },
     staging: { code: 'text', name: 'text' },
     references: [],
@@ -135,9 +219,12 @@ export const entities: Record<EntityName, EntityDefinition> = {
       { name: 'team', help: 'code of the team' },
       { name: 'role', help: `one of ${ROLES.join(', ')} (default frontline)` },
     ],
-    schema(options) {
+    rules(options) {
       const t = fieldTypes(valueOptions(options));
-      return z.object({ code: t.requiredText, name: t.optionalText, email: t.optionalText, team: t.optionalText, role: t.oneOf(ROLES) });
+      return { fields: { code: t.requiredText, name: t.optionalText, email: t.optionalText, team: t.optionalText, role: t.oneOf(ROLES) }, finish: identity };
+    },
+    schema(options) {
+      return schemaOf(this.rules(options));
     },
     staging: { code: 'text', name: 'text', email: 'text', team: 'text', role: 'text' },
     references: [teamRef('team', 'team')],
@@ -171,9 +258,9 @@ export const entities: Record<EntityName, EntityDefinition> = {
       { name: 'currency', help: 'ISO 4217 currency the customer is billed in' },
     ],
     extraColumnsAsAttributes: true,
-    schema(options) {
+    rules(options) {
       const t = fieldTypes(valueOptions(options));
-      return z.object({
+      return rulesOf({
         external_id: t.requiredText,
         name: t.optionalText,
         email: t.optionalText,
@@ -186,8 +273,11 @@ export const entities: Record<EntityName, EntityDefinition> = {
         team: t.optionalText,
         employee: t.optionalText,
         currency: t.currency,
-        attributes: z.record(z.string(), z.string()).optional(),
-      }).transform((row) => ({ ...row, currency: row.currency ?? options.currency ?? null, attributes: JSON.stringify(row.attributes ?? {}) }));
+        attributes: attributesType,
+      }, (row) => ({ ...row, currency: row.currency ?? options.currency ?? null, attributes: JSON.stringify(row.attributes ?? {}) }));
+    },
+    schema(options) {
+      return schemaOf(this.rules(options));
     },
     staging: {
       external_id: 'text', name: 'text', email: 'text', phone: 'text', company: 'text', country: 'text', timezone: 'text',
@@ -231,10 +321,10 @@ export const entities: Record<EntityName, EntityDefinition> = {
       { name: 'monthly_value', required: true, help: 'recurring value per month, e.g. 49.90' },
       { name: 'currency', help: 'ISO 4217 code (or --currency)' },
     ],
-    schema(options) {
+    rules(options) {
       const t = fieldTypes(valueOptions(options));
-      return z
-        .object({
+      return rulesOf(
+        {
           external_id: t.requiredText,
           customer_id: t.requiredText,
           plan: t.optionalText,
@@ -242,18 +332,18 @@ export const entities: Record<EntityName, EntityDefinition> = {
           ends_at: t.timestamp,
           cancelled_at: t.timestamp,
           cancellation_reason: t.optionalText,
-          reason_code: t.optionalText.transform((v) => v?.toLowerCase() ?? null),
+          reason_code: mapField(t.optionalText, (v) => v?.toLowerCase() ?? null),
           monthly_value: t.decimal,
           currency: t.currency,
-        })
-        .transform((row, ctx) => {
-          if (row.started_at === null) ctx.addIssue({ code: 'custom', path: ['started_at'], message: 'is required' });
-          if (row.monthly_value === null) ctx.addIssue({ code: 'custom', path: ['monthly_value'], message: 'is required' });
-          else if (row.monthly_value.units < 0n) ctx.addIssue({ code: 'custom', path: ['monthly_value'], message: 'must not be negative' });
+        },
+        (row, issues) => {
+          if (row.started_at === null) issues.push({ field: 'started_at', message: 'is required' });
+          if (row.monthly_value === null) issues.push({ field: 'monthly_value', message: 'is required' });
+          else if (row.monthly_value.units < 0n) issues.push({ field: 'monthly_value', message: 'must not be negative' });
           if (row.started_at && row.ends_at && row.ends_at < row.started_at) {
-            ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'is before started_at' });
+            issues.push({ field: 'ends_at', message: 'is before started_at' });
           }
-          const { currency, amounts } = moneyIn(row, ['monthly_value'], options.currency, ctx);
+          const { currency, amounts } = moneyIn(row, ['monthly_value'], options.currency, issues);
           return {
             external_id: row.external_id,
             customer: row.customer_id,
@@ -266,7 +356,11 @@ export const entities: Record<EntityName, EntityDefinition> = {
             monthly_value: amounts.monthly_value,
             currency,
           };
-        });
+        },
+      );
+    },
+    schema(options) {
+      return schemaOf(this.rules(options));
     },
     staging: {
       external_id: 'text', customer: 'text', plan: 'text', started_at: 'timestamptz', ends_at: 'timestamptz', cancelled_at: 'timestamptz',
@@ -304,21 +398,21 @@ export const entities: Record<EntityName, EntityDefinition> = {
       { name: 'margin', help: 'contribution margin of the order' },
       { name: 'currency', help: 'ISO 4217 code (or --currency)' },
     ],
-    schema(options) {
+    rules(options) {
       const t = fieldTypes(valueOptions(options));
-      return z
-        .object({
+      return rulesOf(
+        {
           external_id: t.optionalText,
           customer_id: t.requiredText,
           occurred_at: t.timestamp,
           amount: t.decimal,
           margin: t.decimal,
           currency: t.currency,
-        })
-        .transform((row, ctx) => {
-          if (row.occurred_at === null) ctx.addIssue({ code: 'custom', path: ['occurred_at'], message: 'is required' });
-          if (row.amount === null) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'is required' });
-          const { currency, amounts } = moneyIn(row, ['amount', 'margin'], options.currency, ctx);
+        },
+        (row, issues) => {
+          if (row.occurred_at === null) issues.push({ field: 'occurred_at', message: 'is required' });
+          if (row.amount === null) issues.push({ field: 'amount', message: 'is required' });
+          const { currency, amounts } = moneyIn(row, ['amount', 'margin'], options.currency, issues);
           return {
             external_id: row.external_id,
             customer: row.customer_id,
@@ -327,7 +421,11 @@ export const entities: Record<EntityName, EntityDefinition> = {
             margin: amounts.margin,
             currency,
           };
-        });
+        },
+      );
+    },
+    schema(options) {
+      return schemaOf(this.rules(options));
     },
     staging: { external_id: 'text', customer: 'text', occurred_at: 'timestamptz', amount: 'bigint', margin: 'bigint', currency: 'text' },
     references: [customerRef],
@@ -342,6 +440,7 @@ export const entities: Record<EntityName, EntityDefinition> = {
         column: 'order_key',
         expr: `coalesce('id:' || s.external_id, 'auto:' || (extract(epoch FROM s.occurred_at) * 1000)::bigint || ':' || s.amount || ':' ||
                row_number() OVER (PARTITION BY s.customer, s.occurred_at, s.amount, s.external_id IS NULL ORDER BY s.line))`,
+        whenAllHave: { column: 'external_id', expr: "'id:' || s.external_id" },
         fields: ['external_id', 'occurred_at', 'amount'],
       },
       { column: 'external_id', expr: 's.external_id', fields: ['external_id'] },
@@ -365,25 +464,29 @@ export const entities: Record<EntityName, EntityDefinition> = {
       { name: 'handled_by', help: 'code of the employee who handled it' },
       { name: 'summary', help: 'what it was about' },
     ],
-    schema(options) {
+    rules(options) {
       const t = fieldTypes(valueOptions(options));
-      return z
-        .object({
+      return rulesOf(
+        {
           external_id: t.optionalText,
           customer_id: t.requiredText,
           type: t.oneOf(INTERACTION_TYPES),
-          channel: t.optionalText.transform((v) => v?.toLowerCase() ?? null),
+          channel: mapField(t.optionalText, (v) => v?.toLowerCase() ?? null),
           occurred_at: t.timestamp,
           severity: t.oneOf(SEVERITIES),
           handled_by: t.optionalText,
           summary: t.optionalText,
-        })
-        .transform((row, ctx) => {
-          if (row.type === null) ctx.addIssue({ code: 'custom', path: ['type'], message: 'is required' });
-          if (row.occurred_at === null) ctx.addIssue({ code: 'custom', path: ['occurred_at'], message: 'is required' });
+        },
+        (row, issues) => {
+          if (row.type === null) issues.push({ field: 'type', message: 'is required' });
+          if (row.occurred_at === null) issues.push({ field: 'occurred_at', message: 'is required' });
           const { customer_id, ...rest } = row;
           return { ...rest, customer: customer_id };
-        });
+        },
+      );
+    },
+    schema(options) {
+      return schemaOf(this.rules(options));
     },
     staging: {
       external_id: 'text', customer: 'text', type: 'text', channel: 'text', occurred_at: 'timestamptz', severity: 'text', handled_by: 'text', summary: 'text',
@@ -398,6 +501,7 @@ export const entities: Record<EntityName, EntityDefinition> = {
         column: 'interaction_key',
         expr: `coalesce('id:' || s.external_id, 'auto:' || s.type || ':' || (extract(epoch FROM s.occurred_at) * 1000)::bigint || ':' ||
                row_number() OVER (PARTITION BY s.customer, s.type, s.occurred_at, s.external_id IS NULL ORDER BY s.line))`,
+        whenAllHave: { column: 'external_id', expr: "'id:' || s.external_id" },
         fields: ['external_id', 'type', 'occurred_at'],
       },
       { column: 'external_id', expr: 's.external_id', fields: ['external_id'] },
@@ -425,10 +529,10 @@ export const entities: Record<EntityName, EntityDefinition> = {
       { name: 'do_not_contact_at', help: 'when do-not-contact was requested (default: the import time)' },
       { name: 'do_not_contact_source', help: 'who or what set it: customer_request, legal, …' },
     ],
-    schema(options) {
+    rules(options) {
       const t = fieldTypes(valueOptions(options));
-      return z
-        .object({
+      return rulesOf(
+        {
           customer_id: t.requiredText,
           allowed_channels: t.listOf(CHANNELS),
           max_contacts: t.integer(0, 1000),
@@ -439,13 +543,13 @@ export const entities: Record<EntityName, EntityDefinition> = {
           do_not_contact: t.boolean,
           do_not_contact_at: t.timestamp,
           do_not_contact_source: t.optionalText,
-        })
-        .transform((row, ctx) => {
+        },
+        (row, issues) => {
           if ((row.max_contacts === null) !== (row.per_days === null)) {
-            ctx.addIssue({ code: 'custom', path: [row.max_contacts === null ? 'max_contacts' : 'per_days'], message: 'max_contacts and per_days go together' });
+            issues.push({ field: row.max_contacts === null ? 'max_contacts' : 'per_days', message: 'max_contacts and per_days go together' });
           }
           if ((row.contact_hours_start === null) !== (row.contact_hours_end === null)) {
-            ctx.addIssue({ code: 'custom', path: [row.contact_hours_start === null ? 'contact_hours_start' : 'contact_hours_end'], message: 'contact hours need both a start and an end' });
+            issues.push({ field: row.contact_hours_start === null ? 'contact_hours_start' : 'contact_hours_end', message: 'contact hours need both a start and an end' });
           }
           const { customer_id, allowed_channels, do_not_contact, do_not_contact_at, do_not_contact_source, ...rest } = row;
           return {
@@ -456,7 +560,11 @@ export const entities: Record<EntityName, EntityDefinition> = {
             do_not_contact_at: do_not_contact ? do_not_contact_at : null,
             do_not_contact_source: do_not_contact ? do_not_contact_source : null,
           };
-        });
+        },
+      );
+    },
+    schema(options) {
+      return schemaOf(this.rules(options));
     },
     staging: {
       customer: 'text', allowed_channels: 'text', max_contacts: 'integer', per_days: 'integer', preferred_employee: 'text',

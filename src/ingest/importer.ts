@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { once } from 'node:events';
-import { parse, type Info } from 'csv-parse';
-import type { z } from 'zod';
 import type { Database } from '../db/engine.js';
-import { entities, type EntityDefinition } from './entities.js';
+import { CsvError, readCsvBatches, type CsvRecord } from './csv.js';
+import { compileRules, entities, type EntityDefinition, type RowIssue } from './entities.js';
 import { ImportError, type ImportProblem, formatProblem } from './errors.js';
 import { importOptionsSchema, type ImportOptions, type ImportOptionsInput } from './options.js';
 import {
@@ -55,38 +54,14 @@ export interface ImportHooks {
   signal?: AbortSignal;
 }
 
-const BATCH_ROWS = 5_000;
+const BATCH_ROWS = 10_000;
 const PROGRESS_EVERY_MS = 200;
+/** Bytes read from the file at a time. */
+const READ_CHUNK = 256 * 1024;
 
-/** A CSV record with the file line it starts on. */
-interface CsvRecord {
-  record: string[];
-  line: number;
-}
-
-/** The CSV parser of a file; pipe the file into it as soon as the file is opened (see importFile). */
-function csvParser(delimiter: string) {
-  const parser = parse({ delimiter, bom: true, info: true, relax_column_count: true, skip_empty_lines: true });
-  // Parse errors reach the reader through its iterator; without a listener a second emission of the same
-  // error (csv-parse reports a flush failure again at end of stream) would crash the process.
-  parser.on('error', () => {});
-  return parser;
-}
-
-/**
- * Reads parsed records with the file line each starts on. csv-parse reports the line a record ends on; a
- * quoted field may span lines, so a record starts after the previous record's last line and any blank lines
- * skipped since.
- */
-async function* readCsv(parser: ReturnType<typeof csvParser>): AsyncGenerator<CsvRecord> {
-  let previousEnd = 0;
-  let previousEmpty = 0;
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-    const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
-    previousEnd = info.lines;
-    previousEmpty = info.empty_lines;
-    yield { record, line };
-  }
+/** The records of a CSV file, in batches, each with the file line it starts on. */
+function readCsv(source: AsyncIterable<Buffer | string>, delimiter: string, onChunk?: (chunk: Buffer | string) => void): AsyncGenerator<CsvRecord[]> {
+  return readCsvBatches(source, delimiter, onChunk);
 }
 
 const normalizeHeader = (h: string) => h.trim().toLowerCase().replace(/[\s-]+/g, '_');
@@ -146,8 +121,9 @@ function problemsMessage(problems: ImportProblem[], total = problems.length): st
   return `${problems.length === 1 ? 'a problem' : `${problems.length} problems`} in the file; nothing was imported:\n${problems.map(formatProblem).join('\n')}${more}`;
 }
 
-function toStagingValue(value: unknown): unknown {
-  return value instanceof Date ? value.toISOString() : value;
+/** Converts a staging value to what the unnest array takes: timestamps as ISO text, the rest as they are. */
+function stagingConverter(type: string): ((value: unknown) => unknown) | undefined {
+  return type === 'timestamptz' ? (value) => (value instanceof Date ? value.toISOString() : value) : undefined;
 }
 
 /**
@@ -174,13 +150,11 @@ export async function importFile(database: Database, path: string, input: Import
 
   const startedAt = new Date();
   const started = performance.now();
-  const schema = entity.schema(options);
+  const checkRow = compileRules(entity.rules(options));
   const hash = createHash('sha256');
-  const source = createReadStream(path);
-  source.on('data', (chunk) => hash.update(chunk));
-  // Pipe now, not when the transaction has started: a 'data' listener sets the file flowing at once, and
-  // anything read before the parser is attached would be lost. The pipe's backpressure pauses the file.
-  const parser = source.pipe(csvParser(options.delimiter));
+  // Read by iterating the stream: the file is read only as fast as rows are checked and staged (memory stays
+  // flat whatever the file's size), and each chunk is hashed as it passes.
+  const source = createReadStream(path, { highWaterMark: READ_CHUNK });
 
   let rowsRead = 0;
   let lastProgress = 0;
@@ -202,12 +176,31 @@ export async function importFile(database: Database, path: string, input: Import
     const result = await database.db.transaction().execute(async (trx) => {
       await createStaging(trx, entity);
       const stagingColumns = Object.keys(entity.staging);
+      const converters = stagingColumns.map((c) => stagingConverter(entity.staging[c]!));
       const newBatch = (): StagingBatch => ({ lines: [], columns: Object.fromEntries(stagingColumns.map((c) => [c, []])) });
       let batch = newBatch();
+      // One batch is sent while the next is read and checked; at most two are held at once.
+      let inFlight: Promise<void> | undefined;
+      const settle = async () => {
+        const pending = inFlight;
+        inFlight = undefined;
+        if (pending) await pending;
+      };
       const flush = async () => {
+        await settle();
         if (batch.lines.length === 0) return;
-        await insertStagingBatch(trx, entity, batch);
+        const sending = batch;
         batch = newBatch();
+        inFlight = insertStagingBatch(trx, entity, sending);
+        inFlight.catch(() => {}); // awaited (and so reported) by the next settle()
+      };
+      const stage = (line: number, row: Record<string, unknown>) => {
+        batch.lines.push(line);
+        for (let i = 0; i < stagingColumns.length; i++) {
+          const value = row[stagingColumns[i]!];
+          const convert = converters[i];
+          batch.columns[stagingColumns[i]!]!.push(convert ? convert(value) : value);
+        }
       };
 
       let plan: ColumnPlan | undefined;
@@ -216,33 +209,36 @@ export async function importFile(database: Database, path: string, input: Import
       let lastLine = 0;
 
       try {
-        for await (const { record, line } of readCsv(parser)) {
-          lastLine = line;
-          if (!plan) {
-            plan = planColumns(entity, record, options, fileName);
-            continue;
-          }
-          rowsRead++;
-          if (hooks.signal?.aborted) throw new ImportError('aborted', `${fileName}: import interrupted at line ${line}; nothing was imported`);
-          const problemsHere = validateRecord(record, line, plan, schema, fileName, batch);
-          if (problemsHere.length > 0) {
-            problemCount += problemsHere.length;
-            if (options.skipInvalid) {
-              for (const p of problemsHere) reject(line, `${p.column}: ${p.message}${p.value !== undefined ? ` (${p.value})` : ''}`);
-            } else {
-              rowProblems.push(...problemsHere);
-              // Nothing will be written now; read on only to list up to maxErrors problems at once.
-              if (rowProblems.length >= options.maxErrors) break;
+        reading: for await (const records of readCsv(source, options.delimiter, (chunk) => hash.update(chunk))) {
+          for (let r = 0; r < records.length; r++) {
+            const { record, line } = records[r]!;
+            lastLine = line;
+            if (!plan) {
+              plan = planColumns(entity, record, options, fileName);
+              continue;
             }
+            rowsRead++;
+            const problemsHere = validateRecord(record, line, plan, checkRow, fileName, stage);
+            if (problemsHere.length > 0) {
+              problemCount += problemsHere.length;
+              if (options.skipInvalid) {
+                for (const p of problemsHere) reject(line, `${p.column}: ${p.message}${p.value !== undefined ? ` (${p.value})` : ''}`);
+              } else {
+                rowProblems.push(...problemsHere);
+                // Nothing will be written now; read on only to list up to maxErrors problems at once.
+                if (rowProblems.length >= options.maxErrors) break reading;
+              }
+            }
+            if (rowProblems.length === 0 && batch.lines.length >= BATCH_ROWS) await flush();
           }
-          if (rowProblems.length === 0 && batch.lines.length >= BATCH_ROWS) await flush();
+          if (hooks.signal?.aborted) throw new ImportError('aborted', `${fileName}: import interrupted at line ${lastLine}; nothing was imported`);
           report('reading');
         }
       } catch (error) {
+        await settle().catch(() => {});
         if (error instanceof ImportError) throw error;
-        const err = error as { code?: string; lines?: number; message: string };
-        if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
-          throw new ImportError('malformed_csv', `${fileName}:${err.lines ?? lastLine + 1}: the file is not valid CSV: ${err.message}`);
+        if (error instanceof CsvError) {
+          throw new ImportError('malformed_csv', `${fileName}:${error.line}: the file is not valid CSV: ${error.message}`);
         }
         throw error;
       } finally {
@@ -254,6 +250,7 @@ export async function importFile(database: Database, path: string, input: Import
         throw new ImportError('invalid_rows', problemsMessage(shown, Math.max(problemCount, shown.length)), shown);
       }
       await flush();
+      await settle();
 
       report('checking', true);
       const limit = options.skipInvalid ? Number.MAX_SAFE_INTEGER : options.maxErrors;
@@ -308,14 +305,14 @@ export async function importFile(database: Database, path: string, input: Import
   }
 }
 
-/** Validates one record and, when valid, appends its staging values to the batch. Returns its problems. */
+/** Validates one record and, when valid, stages its values. Returns its problems. */
 function validateRecord(
   record: string[],
   line: number,
   plan: ColumnPlan,
-  schema: z.ZodType<Record<string, unknown>>,
+  checkRow: (input: Record<string, unknown>, issues: RowIssue[]) => Record<string, unknown> | undefined,
   fileName: string,
-  batch: StagingBatch,
+  stage: (line: number, row: Record<string, unknown>) => void,
 ): ImportProblem[] {
   const columnCount = plan.fieldIndex.size + plan.attributeColumns.length + plan.ignoredColumns.length;
   if (record.length > columnCount && record.slice(columnCount).some((v) => v.trim() !== '')) {
@@ -331,16 +328,16 @@ function validateRecord(
     }
     input.attributes = attributes;
   }
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    return parsed.error.issues.map((issue) => {
-      const field = String(issue.path[0] ?? '(row)');
+  const issues: RowIssue[] = [];
+  const row = checkRow(input, issues);
+  if (row === undefined) {
+    return issues.map((issue) => {
+      const field = issue.field;
       const value = plan.fieldIndex.has(field) ? record[plan.fieldIndex.get(field)!] : undefined;
       return { file: fileName, line, column: plan.fieldHeader.get(field) ?? field, message: issue.message, ...(value ? { value } : {}) };
     });
   }
-  batch.lines.push(line);
-  for (const [name, values] of Object.entries(batch.columns)) values.push(toStagingValue(parsed.data[name]));
+  stage(line, row);
   return [];
 }
 
@@ -352,14 +349,21 @@ async function writeRejects(path: string, rejectsPath: string, rejects: Map<numb
   };
   const quote = (v: string) => (/[",\n\r]/.test(v) || v.includes(delimiter) ? `"${v.replace(/"/g, '""')}"` : v);
   let header = true;
-  for await (const { record, line } of readCsv(createReadStream(path).pipe(csvParser(delimiter)))) {
-    if (header) {
-      await write(['line', 'problems', ...record].map(quote).join(delimiter) + '\n');
-      header = false;
-      continue;
+  const source = createReadStream(path, { highWaterMark: READ_CHUNK });
+  try {
+    for await (const records of readCsv(source, delimiter)) {
+      for (const { record, line } of records) {
+        if (header) {
+          await write(['line', 'problems', ...record].map(quote).join(delimiter) + '\n');
+          header = false;
+          continue;
+        }
+        const reasons = rejects.get(line);
+        if (reasons) await write([String(line), reasons.join('; '), ...record].map(quote).join(delimiter) + '\n');
+      }
     }
-    const reasons = rejects.get(line);
-    if (reasons) await write([String(line), reasons.join('; '), ...record].map(quote).join(delimiter) + '\n');
+  } finally {
+    source.destroy();
   }
   out.end();
   await once(out, 'finish');

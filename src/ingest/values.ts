@@ -23,8 +23,6 @@ export interface ValueOptions {
 
 export const defaultValueOptions: ValueOptions = { dateFormat: 'iso', timezone: 'UTC', decimal: 'point' };
 
-type Input = string | undefined | null;
-const blank = (v: Input): v is '' | undefined | null => v === undefined || v === null || v.trim() === '';
 
 // ISO 8601: date, or date-time with optional seconds/fraction and optional Z or ±hh:mm offset.
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
@@ -37,9 +35,16 @@ const OTHER_FORMATS: Record<Exclude<DateFormat, 'iso'>, { pattern: RegExp; order
   YYYYMMDD: { pattern: new RegExp('^(\\d{4})(\\d{2})(\\d{2})' + TIME_SUFFIX), order: ['y', 'm', 'd'] },
 };
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validCalendarDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day <= 28) return true;
+  if (month !== 2) return day <= DAYS_IN_MONTH[month - 1]!;
+  // As Date.UTC counts them: it reads years 0–99 as 1900–1999.
+  const y = year >= 0 && year <= 99 ? year + 1900 : year;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return day <= (leap ? 29 : 28);
 }
 
 /** Parses a date or date-time in the stated format; returns epoch milliseconds or an error message. */
@@ -114,159 +119,251 @@ export function toMinorUnits(decimal: Decimal, currency: string): number | strin
   return Number(minor);
 }
 
-/** Zod field types configured with the import's options. */
-export function fieldTypes(options: ValueOptions) {
-  const optionalText = z
-    .string()
-    .nullish()
-    .transform((v) => (blank(v) ? null : v.trim()));
-  const requiredText = z
-    .string({ error: 'is required' })
-    .nullish()
-    .transform((v, ctx) => {
-      if (blank(v)) {
-        ctx.addIssue({ code: 'custom', message: 'is required' });
-        return z.NEVER;
-      }
-      return v.trim();
-    });
+/** What a field type returns for input it cannot accept: the message a user sees. */
+export class FieldProblem {
+  constructor(readonly message: string) {}
+}
 
-  const timestamp = z
-    .union([z.string(), z.date()])
-    .nullish()
-    .transform((v, ctx): Date | null => {
-      if (v instanceof Date) return v;
-      if (blank(v)) return null;
-      const parsed = parseTimestamp(v.trim(), options);
-      if (typeof parsed === 'string') {
-        ctx.addIssue({ code: 'custom', message: parsed });
-        return z.NEVER;
-      }
-      return new Date(parsed);
-    });
+/**
+ * A field type: a plain function from raw input (text from a file; text, numbers, dates, … from an API body)
+ * to the converted value or a FieldProblem, and the zod schema built from that same function. The importer
+ * calls `parse` per row; API bodies and the documentation use `schema`. `input` is the zod type of the raw
+ * input the schema accepts (checked before `parse` runs); `parse` itself is only ever given such input (or
+ * undefined / null), which is all a CSV record can hold.
+ */
+export interface FieldType<T> {
+  parse: (raw: unknown) => T | FieldProblem;
+  schema: z.ZodType<T>;
+}
 
-  const decimal = z
-    .union([z.string(), z.number()])
-    .nullish()
-    .transform((v, ctx): Decimal | null => {
-      if (typeof v === 'number') v = String(v);
-      if (blank(v)) return null;
-      const parsed = parseDecimal(v.trim(), options.decimal);
-      if (typeof parsed === 'string') {
-        ctx.addIssue({ code: 'custom', message: parsed });
-        return z.NEVER;
-      }
-      return parsed;
-    });
-
-  const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-    z
-      .union([z.string(), z.number()])
-      .nullish()
-      .transform((v, ctx): number | null => {
-        if (blank(typeof v === 'number' ? String(v) : v)) return null;
-        const text = String(v).trim();
-        const n = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
-        if (!Number.isSafeInteger(n) || n < min || n > max) {
-          ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}` });
+function fieldType<T>(input: z.ZodType, parse: (raw: unknown) => T | FieldProblem): FieldType<T> {
+  let schema: z.ZodType<T> | undefined;
+  return {
+    parse,
+    get schema() {
+      // Built on first use: the importer's hot path never needs it.
+      schema ??= input.nullish().transform((v, ctx): T => {
+        const result = parse(v);
+        if (result instanceof FieldProblem) {
+          ctx.addIssue({ code: 'custom', message: result.message });
           return z.NEVER;
         }
-        return n;
-      });
+        return result;
+      }) as unknown as z.ZodType<T>;
+      return schema;
+    },
+  };
+}
+
+/** A field type whose value is then converted further (never failing), as `.transform(map)` would. */
+export function mapField<T, U>(type: FieldType<T>, map: (value: T) => U): FieldType<U> {
+  let schema: z.ZodType<U> | undefined;
+  return {
+    parse: (raw) => {
+      const result = type.parse(raw);
+      return result instanceof FieldProblem ? result : map(result);
+    },
+    get schema() {
+      schema ??= type.schema.transform(map) as unknown as z.ZodType<U>;
+      return schema;
+    },
+  };
+}
+
+const isBlank = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+// Zones whose offset is always zero: no Intl lookup needed.
+const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Etc/Zulu', 'Universal', 'Zulu']);
+
+/**
+ * parseTimestamp, as fast as it can be for what files mostly hold: ISO timestamps with Z or an offset are
+ * read by hand (no regex, no Intl), and local times in a zone are converted once per distinct wall-clock
+ * reading (a file of dates has few distinct days). Same results and messages as parseTimestamp.
+ */
+export function timestampParser(options: ValueOptions): (text: string) => number | string {
+  const utcZone = UTC_ZONES.has(options.timezone);
+  // Results by text (other formats) or by wall-clock reading (ISO without offset): pure, so safe to reuse.
+  const zoned = new Map<string, number>();
+  const remember = (key: string, value: number) => {
+    if (zoned.size >= 100_000) zoned.clear();
+    zoned.set(key, value);
+  };
+  if (options.dateFormat !== 'iso') {
+    return (text) => {
+      const cached = zoned.get(text);
+      if (cached !== undefined) return cached;
+      const result = parseTimestamp(text, options);
+      if (typeof result === 'number') remember(text, result);
+      return result;
+    };
+  }
+  return (text) => {
+    const fast = fastIso(text);
+    if (fast !== undefined) {
+      const { year, month, day, hour, minute, second, millis, offsetMs } = fast;
+      if (!validCalendarDate(year, month, day)) return 'no such date (expected an ISO 8601 date such as 2024-03-05 or 2024-03-05T14:30:00Z)';
+      if (hour > 23 || minute > 59 || second > 59) return 'no such time of day (expected an ISO 8601 date such as 2024-03-05 or 2024-03-05T14:30:00Z)';
+      if (offsetMs !== undefined) return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMs;
+      if (utcZone) return Date.UTC(year, month - 1, day, hour, minute, second) + millis;
+      const key = text.length > 19 ? text.slice(0, 19) : text; // the wall-clock reading without its fraction
+      let cached = zoned.get(key);
+      if (cached === undefined) remember(key, (cached = zonedToUtc({ year, month, day, hour, minute, second }, options.timezone)));
+      return cached + millis;
+    }
+    return parseTimestamp(text, options);
+  };
+}
+
+// Milliseconds of a three-digit fraction, computed exactly as parseTimestamp does.
+const MILLIS_OF_3_DIGITS: number[] = Array.from({ length: 1000 }, (_, i) => Math.floor(Number(`0.${String(i).padStart(3, '0')}`) * 1000));
+
+const digit = (text: string, i: number): number => {
+  const c = text.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+};
+const twoDigits = (text: string, i: number): number => {
+  const a = digit(text, i);
+  const b = digit(text, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+};
+
+interface IsoParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millis: number;
+  offsetMs: number | undefined;
+}
+
+/**
+ * The common ISO shapes (YYYY-MM-DD, YYYY-MM-DDThh:mm[:ss[.fff]][Z|±hh:mm]) read without a regex; undefined
+ * for anything else, which then goes through the full parser (that is the reference).
+ */
+function fastIso(text: string): IsoParts | undefined {
+  const n = text.length;
+  if (n < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  const y1 = twoDigits(text, 0);
+  const y2 = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  if (y1 < 0 || y2 < 0 || month < 0 || day < 0) return undefined;
+  const year = y1 * 100 + y2;
+  if (n === 10) return { year, month, day, hour: 0, minute: 0, second: 0, millis: 0, offsetMs: undefined };
+  const sep = text.charCodeAt(10);
+  if ((sep !== 84 && sep !== 32) || n < 16 || text.charCodeAt(13) !== 58) return undefined;
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  if (hour < 0 || minute < 0) return undefined;
+  let i = 16;
+  let second = 0;
+  let millis = 0;
+  if (i < n && text.charCodeAt(i) === 58) {
+    second = twoDigits(text, 17);
+    if (second < 0 || n < 19) return undefined;
+    i = 19;
+    if (i < n && (text.charCodeAt(i) === 46 || text.charCodeAt(i) === 44)) {
+      let j = i + 1;
+      while (j < n && digit(text, j) >= 0) j++;
+      const digits = j - i - 1;
+      if (digits < 1 || digits > 9) return undefined;
+      millis = digits === 3 ? MILLIS_OF_3_DIGITS[digit(text, i + 1) * 100 + twoDigits(text, i + 2)]! : Math.floor(Number(`0.${text.slice(i + 1, j)}`) * 1000);
+      i = j;
+    }
+  }
+  if (i === n) return { year, month, day, hour, minute, second, millis, offsetMs: undefined };
+  if (i === n - 1 && text.charCodeAt(i) === 90) return { year, month, day, hour, minute, second, millis, offsetMs: 0 };
+  return undefined; // numeric offsets: the full parser
+}
+
+/** Field types configured with the import's options: plain parsers, each with the zod schema built from it. */
+export function fieldTypes(options: ValueOptions) {
+  const optionalText = fieldType<string | null>(z.string(), (v) => (isBlank(v) ? null : (v as string).trim()));
+  const requiredText = fieldType<string>(z.string({ error: 'is required' }), (v) => (isBlank(v) ? new FieldProblem('is required') : (v as string).trim()));
+
+  const readTimestamp = timestampParser(options);
+  const timestamp = fieldType<Date | null>(z.union([z.string(), z.date()]), (v) => {
+    if (v instanceof Date) return v;
+    if (isBlank(v)) return null;
+    const parsed = readTimestamp((v as string).trim());
+    return typeof parsed === 'string' ? new FieldProblem(parsed) : new Date(parsed);
+  });
+
+  const decimal = fieldType<Decimal | null>(z.union([z.string(), z.number()]), (v) => {
+    if (typeof v === 'number') v = String(v);
+    if (isBlank(v)) return null;
+    const parsed = parseDecimal((v as string).trim(), options.decimal);
+    return typeof parsed === 'string' ? new FieldProblem(parsed) : parsed;
+  });
+
+  const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+    fieldType<number | null>(z.union([z.string(), z.number()]), (v) => {
+      if (isBlank(typeof v === 'number' ? String(v) : v)) return null;
+      const text = String(v).trim();
+      const n = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
+      if (!Number.isSafeInteger(n) || n < min || n > max) {
+        return new FieldProblem(`expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`);
+      }
+      return n;
+    });
 
   const TRUE = new Set(['true', 'yes', 'y', '1', 'ja', 'x']);
   const FALSE = new Set(['false', 'no', 'n', '0', 'nein']);
-  const boolean = z
-    .union([z.string(), z.boolean()])
-    .nullish()
-    .transform((v, ctx): boolean | null => {
-      if (typeof v === 'boolean') return v;
-      if (blank(v)) return null;
-      const key = v.trim().toLowerCase();
-      if (TRUE.has(key)) return true;
-      if (FALSE.has(key)) return false;
-      ctx.addIssue({ code: 'custom', message: 'expected true or false (also yes/no, 1/0)' });
-      return z.NEVER;
-    });
+  const boolean = fieldType<boolean | null>(z.union([z.string(), z.boolean()]), (v) => {
+    if (typeof v === 'boolean') return v;
+    if (isBlank(v)) return null;
+    const key = (v as string).trim().toLowerCase();
+    if (TRUE.has(key)) return true;
+    if (FALSE.has(key)) return false;
+    return new FieldProblem('expected true or false (also yes/no, 1/0)');
+  });
 
   const oneOf = <const T extends readonly string[]>(values: T) =>
-    z
-      .string()
-      .nullish()
-      .transform((v, ctx): T[number] | null => {
-        if (blank(v)) return null;
-        const key = v.trim().toLowerCase().replace(/[\s-]+/g, '_');
-        if ((values as readonly string[]).includes(key)) return key as T[number];
-        ctx.addIssue({ code: 'custom', message: `expected one of ${values.join(', ')}` });
-        return z.NEVER;
-      });
+    fieldType<T[number] | null>(z.string(), (v) => {
+      if (isBlank(v)) return null;
+      const key = (v as string).trim().toLowerCase().replace(/[\s-]+/g, '_');
+      if ((values as readonly string[]).includes(key)) return key as T[number];
+      return new FieldProblem(`expected one of ${values.join(', ')}`);
+    });
 
   /** A list written as 'a;b;c' (or with commas or pipes), each item one of `values`. */
   const listOf = <const T extends readonly string[]>(values: T) =>
-    z
-      .union([z.string(), z.array(z.string())])
-      .nullish()
-      .transform((v, ctx): T[number][] | null => {
-        if (v === null || v === undefined || (typeof v === 'string' && blank(v))) return null;
-        const items = (Array.isArray(v) ? v : v.split(/[;,|]/)).map((s) => s.trim().toLowerCase()).filter(Boolean);
-        const unknown = items.filter((item) => !(values as readonly string[]).includes(item));
-        if (unknown.length > 0) {
-          ctx.addIssue({ code: 'custom', message: `unknown ${unknown.join(', ')}; expected items from ${values.join(', ')}` });
-          return z.NEVER;
-        }
-        return [...new Set(items)] as T[number][];
-      });
-
-  const timeOfDay = z
-    .string()
-    .nullish()
-    .transform((v, ctx): string | null => {
-      if (blank(v)) return null;
-      const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(v.trim());
-      if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 59) {
-        ctx.addIssue({ code: 'custom', message: 'expected a time of day such as 09:00 or 17:30' });
-        return z.NEVER;
-      }
-      return `${m[1]!.padStart(2, '0')}:${m[2]}:${m[3] ?? '00'}`;
+    fieldType<T[number][] | null>(z.union([z.string(), z.array(z.string())]), (v) => {
+      if (v === null || v === undefined || (typeof v === 'string' && isBlank(v))) return null;
+      const items = (Array.isArray(v) ? (v as string[]) : (v as string).split(/[;,|]/)).map((s) => s.trim().toLowerCase()).filter(Boolean);
+      const unknown = items.filter((item) => !(values as readonly string[]).includes(item));
+      if (unknown.length > 0) return new FieldProblem(`unknown ${unknown.join(', ')}; expected items from ${values.join(', ')}`);
+      return [...new Set(items)] as T[number][];
     });
 
-  const currency = z
-    .string()
-    .nullish()
-    .transform((v, ctx): string | null => {
-      if (blank(v)) return null;
-      const code = v.trim().toUpperCase();
-      if (!/^[A-Z]{3}$/.test(code)) {
-        ctx.addIssue({ code: 'custom', message: 'expected a three-letter ISO 4217 currency code such as EUR' });
-        return z.NEVER;
-      }
-      return code;
-    });
+  const timeOfDay = fieldType<string | null>(z.string(), (v) => {
+    if (isBlank(v)) return null;
+    const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec((v as string).trim());
+    if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 59) return new FieldProblem('expected a time of day such as 09:00 or 17:30');
+    return `${m[1]!.padStart(2, '0')}:${m[2]}:${m[3] ?? '00'}`;
+  });
 
-  const country = z
-    .string()
-    .nullish()
-    .transform((v, ctx): string | null => {
-      if (blank(v)) return null;
-      const code = v.trim().toUpperCase();
-      if (!/^[A-Z]{2}$/.test(code)) {
-        ctx.addIssue({ code: 'custom', message: 'expected a two-letter ISO 3166 country code such as DE' });
-        return z.NEVER;
-      }
-      return code;
-    });
+  const currency = fieldType<string | null>(z.string(), (v) => {
+    if (isBlank(v)) return null;
+    const code = (v as string).trim().toUpperCase();
+    if (!/^[A-Z]{3}$/.test(code)) return new FieldProblem('expected a three-letter ISO 4217 currency code such as EUR');
+    return code;
+  });
 
-  const timezone = z
-    .string()
-    .nullish()
-    .transform((v, ctx): string | null => {
-      if (blank(v)) return null;
-      if (!isValidTimeZone(v.trim())) {
-        ctx.addIssue({ code: 'custom', message: 'expected an IANA time zone such as Europe/Berlin' });
-        return z.NEVER;
-      }
-      return v.trim();
-    });
+  const country = fieldType<string | null>(z.string(), (v) => {
+    if (isBlank(v)) return null;
+    const code = (v as string).trim().toUpperCase();
+    if (!/^[A-Z]{2}$/.test(code)) return new FieldProblem('expected a two-letter ISO 3166 country code such as DE');
+    return code;
+  });
+
+  const timezone = fieldType<string | null>(z.string(), (v) => {
+    if (isBlank(v)) return null;
+    if (!isValidTimeZone((v as string).trim())) return new FieldProblem('expected an IANA time zone such as Europe/Berlin');
+    return (v as string).trim();
+  });
 
   return { optionalText, requiredText, timestamp, decimal, integer, boolean, oneOf, listOf, timeOfDay, currency, country, timezone };
 }
