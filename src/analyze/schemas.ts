@@ -18,16 +18,18 @@ const utcDay = (d: Date) => Math.floor(d.getTime() / MS_PER_DAY);
  * - `marginRatio`: margin as a share of spend for every customer; when absent, each customer's observed
  *   ratio (orders with a margin), else the observed ratio of all customers, else 0.3.
  */
-export const analyzeOptionsSchema = z
-  .object({
-    asOf: z.coerce.date({ error: 'expected a date such as 2025-01-31' }).optional(),
-    holdout: z.coerce.date({ error: 'expected a date such as 2024-07-31' }).optional(),
-    unit: z.enum(TIME_UNITS, { error: `expected one of ${TIME_UNITS.join(', ')}` }).default('week'),
-    model: z.enum(MODEL_CHOICES, { error: `expected one of ${MODEL_CHOICES.join(', ')}` }).default('bgnbd'),
-    horizonMonths: z.coerce.number().int().min(1).max(1200).default(24),
-    annualDiscountRate: z.coerce.number().min(0).max(10).default(0.1),
-    marginRatio: z.coerce.number().min(0).max(1).optional(),
-  })
+/** The model options without `holdout`: what a refresh of the current scores takes (see src/pipeline). */
+export const modelOptionsSchema = z.object({
+  asOf: z.coerce.date({ error: 'expected a date such as 2025-01-31' }).optional(),
+  unit: z.enum(TIME_UNITS, { error: `expected one of ${TIME_UNITS.join(', ')}` }).default('week'),
+  model: z.enum(MODEL_CHOICES, { error: `expected one of ${MODEL_CHOICES.join(', ')}` }).default('bgnbd'),
+  horizonMonths: z.coerce.number().int().min(1).max(1200).default(24),
+  annualDiscountRate: z.coerce.number().min(0).max(10).default(0.1),
+  marginRatio: z.coerce.number().min(0).max(1).optional(),
+});
+
+export const analyzeOptionsSchema = modelOptionsSchema
+  .extend({ holdout: z.coerce.date({ error: 'expected a date such as 2024-07-31' }).optional() })
   .superRefine((o, ctx) => {
     for (const key of ['asOf', 'holdout'] as const) {
       const d = o[key];

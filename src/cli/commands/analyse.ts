@@ -12,10 +12,23 @@ import {
   testReasonText,
   topFactors,
   AnalyseError,
+  type RecoveryScoreResult,
 } from '../../analyse/index.js';
 import { globalOptions, printJson, withDatabase } from '../context.js';
 
 const money = (v: number) => (v / 100).toFixed(2);
+
+export function formatRecoveryScore(r: RecoveryScoreResult): string {
+  return [
+    `scored ${r.scored} customers (${r.positive} with a positive expected value), measure ${r.measure}`,
+    ...r.byState.map((s) => `  ${s.state.padEnd(9)} ${String(s.customers).padStart(8)} customers, expected value ${money(s.expectedValue)}`),
+    `  contracts: sBG α=${r.contractModel.params.alpha.toFixed(3)} β=${r.contractModel.params.beta.toFixed(3)} (${r.contractModel.message}); ${r.contractModel.dert.toFixed(2)} expected terms`,
+    r.orderModel
+      ? `  orders: ${r.orderModel.model} of analysis ${r.orderModel.analysisRunId}; ${r.orderModel.discountedTransactions.toFixed(2)} discounted orders of a won-back customer`
+      : '  orders: no current analysis',
+    ...r.warnings.map((w) => `  warning: ${w}`),
+  ].join('\n');
+}
 
 /** `winback reasons …`, `winback segments`, `winback recovery score|list` (step 2: analyse). */
 export function registerAnalyse(program: Command): void {
@@ -139,11 +152,7 @@ export function registerAnalyse(program: Command): void {
       await withDatabase(command, async (database) => {
         const r = await scoreRecovery(database, flags);
         if (globalOptions(command).json) return printJson(r);
-        console.log(`scored ${r.scored} customers (${r.positive} with a positive expected value), measure ${r.measure}`);
-        for (const s of r.byState) console.log(`  ${s.state.padEnd(9)} ${String(s.customers).padStart(8)} customers, expected value ${money(s.expectedValue)}`);
-        console.log(`  contracts: sBG α=${r.contractModel.params.alpha.toFixed(3)} β=${r.contractModel.params.beta.toFixed(3)} (${r.contractModel.message}); ${r.contractModel.dert.toFixed(2)} expected terms`);
-        console.log(r.orderModel ? `  orders: ${r.orderModel.model} of analysis ${r.orderModel.analysisRunId}; ${r.orderModel.discountedTransactions.toFixed(2)} discounted orders of a won-back customer` : '  orders: no current analysis');
-        for (const w of r.warnings) console.log(`  warning: ${w}`);
+        console.log(formatRecoveryScore(r));
       });
     });
   recovery

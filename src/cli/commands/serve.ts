@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import type { Database } from '../../db/engine.js';
 import { countRecords } from '../../overview/repository.js';
+import { refreshCustomerBase } from '../../pipeline/refresh.js';
 import { buildServer } from '../../server/app.js';
 import { withDatabase } from '../context.js';
 import { loadDemoWithProgress } from './demo.js';
@@ -46,6 +47,10 @@ export function registerServe(program: Command): void {
           console.log('The database is empty: loading the demo company (2,000 customers)…');
           const demo = await loadDemoWithProgress(database, {}, true);
           console.log(`Demo company loaded: ${demo.customers} customers, history up to ${demo.asOf.toISOString().slice(0, 10)}.`);
+          const refreshed = await refreshCustomerBase(database, { asOf: demo.asOf });
+          const lost = refreshed.states.counts.find((c) => c.state === 'lost')?.customers ?? 0;
+          const sleeping = refreshed.states.counts.find((c) => c.state === 'sleeping')?.customers ?? 0;
+          console.log(`Analysed: ${lost} lost and ${sleeping} sleeping customers, ${refreshed.recovery.positive} worth a recovery attempt.`);
         }
         await serveUntilStopped(database, signal, flags);
       });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../db/engine.js';
 import { analyzeOptionsSchema, runAnalysis } from '../../analyze/index.js';
+import { refreshCustomerBase, refreshOptionsSchema } from '../../pipeline/refresh.js';
 import { route } from '../route.js';
 
 export function registerAnalysisRoutes(app: FastifyInstance, database: Database): void {
@@ -15,5 +16,17 @@ export function registerAnalysisRoutes(app: FastifyInstance, database: Database)
       successStatus: 201,
     },
     ({ body }) => runAnalysis(database, body),
+  );
+  route(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/refresh',
+      tag: 'analysis',
+      summary: 'Bring everything derived from the data up to date: model scores, lifecycle states, reasons, segments, recovery scores',
+      body: refreshOptionsSchema,
+      successStatus: 201,
+    },
+    ({ body }) => refreshCustomerBase(database, body),
   );
 }
