@@ -424,17 +424,20 @@ export async function transitionsOf(db: Db, customerId: number): Promise<Transit
 // ---------------------------------------------------------------------------------------------------------
 // Loss accounting
 
-/** SQL expression of a loss group over state_transitions t (teams joined as tm). */
+/** SQL expression of a loss group over state_transitions t (teams joined as tm, customer_segments as cs). */
 const groupExpr = {
   reason: sql`coalesce(t.reason_code, '(none)')`,
   plan: sql`coalesce(t.plan, '(none)')`,
   team: sql`coalesce(tm.code, '(none)')`,
   channel: sql`coalesce(t.acquisition_channel, '(none)')`,
   country: sql`coalesce(t.country::text, '(none)')`,
+  // The customer's segment as last computed (src/analyse): a lost customer's tenure and profit end with the
+  // relationship, so the segment of a past loss stays what it was when the customer left.
+  segment: sql`coalesce(cs.segment, '(none)')`,
 } as const;
 export type LossGroupKey = keyof typeof groupExpr;
 /** Groups that are customer attributes: active customers have them too, so a churn rate per group exists. */
-export const CUSTOMER_GROUPS: readonly LossGroupKey[] = ['team', 'channel', 'country'];
+export const CUSTOMER_GROUPS: readonly LossGroupKey[] = ['team', 'channel', 'country', 'segment'];
 
 export interface LossRow {
   period: Date;
@@ -457,7 +460,7 @@ export async function lossRows(
     SELECT date_trunc(${a.by}, t.effective_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period, ${grp} AS grp, t.to_state, t.currency::text AS currency,
            count(DISTINCT t.customer_id) AS customers, sum(t.value_lost)::bigint AS value, sum(t.forecast_value)::bigint AS forecast,
            count(t.forecast_value) AS forecast_customers
-    FROM state_transitions t LEFT JOIN teams tm ON tm.id = t.team_id
+    FROM state_transitions t LEFT JOIN teams tm ON tm.id = t.team_id LEFT JOIN customer_segments cs ON cs.customer_id = t.customer_id
     WHERE t.to_state IN ('lost', 'sleeping') AND t.effective_at >= ${a.from}::timestamptz AND t.effective_at <= ${a.to}::timestamptz
       AND t.recorded_at <= ${a.knownAt}::timestamptz
     GROUP BY 1, 2, 3, 4
@@ -488,7 +491,7 @@ export async function activeDeltas(
     WITH t AS (
       SELECT t.customer_id, t.to_state, t.effective_at, ${grp} AS grp,
              lead(t.effective_at) OVER (PARTITION BY t.customer_id ORDER BY t.effective_at, t.id) AS next_at
-      FROM state_transitions t LEFT JOIN teams tm ON tm.id = t.team_id
+      FROM state_transitions t LEFT JOIN teams tm ON tm.id = t.team_id LEFT JOIN customer_segments cs ON cs.customer_id = t.customer_id
       WHERE t.recorded_at <= ${a.knownAt}::timestamptz
     ),
     d AS (

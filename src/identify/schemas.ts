@@ -48,7 +48,7 @@ export type IdentifyOptions = z.output<typeof identifyOptionsSchema>;
 export type RuleOptions = Omit<IdentifyOptions, 'asOf' | 'batchSize'>;
 
 export const LOSS_PERIODS = ['month', 'quarter'] as const;
-export const LOSS_GROUPS = ['reason', 'team', 'plan', 'channel', 'country'] as const;
+export const LOSS_GROUPS = ['segment', 'reason', 'team', 'plan', 'channel', 'country'] as const;
 export type LossPeriod = (typeof LOSS_PERIODS)[number];
 export type LossGroup = (typeof LOSS_GROUPS)[number];
 

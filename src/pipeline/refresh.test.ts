@@ -23,6 +23,14 @@ describeEachEngine('refreshing the customer base', (engine) => {
     // Every customer lost now became lost in some reported quarter (won-back customers were lost before, too).
     expect(report.rows.reduce((n, row) => n + row.lostCustomers, 0)).toBeGreaterThanOrEqual(lost);
     expect(report.rows.some((row) => row.money.some((m) => m.lostValue > 0))).toBe(true);
+    // Broken down by Reinartz-Kumar segment, the same customers, each counted once, with a churn rate per segment.
+    const bySegment = await lossReport(database, { by: 'quarter', groupBy: 'segment' });
+    const total = (rows: { lostCustomers: number }[]) => rows.reduce((n, row) => n + row.lostCustomers, 0);
+    expect(total(bySegment.rows)).toBe(total(report.rows));
+    expect(new Set(bySegment.rows.map((r) => r.group))).toSatisfy((groups: Set<string | null>) =>
+      [...groups].every((g) => ['true_friends', 'butterflies', 'barnacles', 'strangers', '(none)'].includes(g ?? '')),
+    );
+    expect(bySegment.rows.some((r) => r.customerChurnRate !== null)).toBe(true);
     const list = await listRecovery(database, { limit: 5 });
     expect(list.items.length).toBeGreaterThan(0);
     expect(list.items[0]!.explanation).toBeTruthy();

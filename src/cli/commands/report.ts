@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { formatLossCsv, formatLossTable, lossReport } from '../../identify/index.js';
+import { formatLossCsv, formatLossTable, LOSS_GROUPS, lossReport } from '../../identify/index.js';
 import { globalOptions, printJson, withDatabase } from '../context.js';
 
 export function registerReport(program: Command): void {
@@ -9,7 +9,7 @@ export function registerReport(program: Command): void {
     .command('losses')
     .description('customers newly lost and sleeping per month or quarter, the revenue that left with them, churn rates')
     .option('--by <period>', 'month or quarter', 'month')
-    .option('--group-by <group>', 'reason, team, plan, channel or country')
+    .option('--group-by <group>', LOSS_GROUPS.join(', '))
     .option('--from <date>', 'first period (default: the first loss)')
     .option('--to <date>', 'last instant included (default: now)')
     .option('--known-at <date>', 'only transitions recorded by then')
