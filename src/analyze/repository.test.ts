@@ -11,7 +11,7 @@ import {
   type TransactionColumns,
 } from '../stats/index.js';
 import { customerSummaries, dailyCounts, fromOrders, orderStats, rfTriples, summaryWindow } from './repository.js';
-import { demoFiles, importForAnalysis, ordersAsColumns } from './test-support/data.js';
+import { ordersAsColumns, useDemoDatabase } from './test-support/data.js';
 
 const DEMO_AS_OF = new Date('2025-01-01T00:00:00Z');
 
@@ -125,33 +125,22 @@ async function expectSqlEqualsInMemory(
 
 describeEachEngine('SQL customer summaries', (engine) => {
   describe('on the demo company', () => {
-    let database: TestDatabase;
-    let remove = () => {};
-    beforeAll(async () => {
-      const demo = await demoFiles(300, 1, DEMO_AS_OF);
-      remove = demo.remove;
-      database = await engine.open();
-      await importForAnalysis(database, demo.files);
-    });
-    afterAll(async () => {
-      await database?.dispose();
-      remove();
-    });
+    const demo = useDemoDatabase(engine, 300, 1, DEMO_AS_OF);
 
     it('equal the in-memory summaries exactly in weeks without a holdout', async () => {
-      const { compared } = await expectSqlEqualsInMemory(database, { calibrationEnd: DEMO_AS_OF, unit: 'week' });
+      const { compared } = await expectSqlEqualsInMemory(demo.database, { calibrationEnd: DEMO_AS_OF, unit: 'week' });
       expect(compared).toBeGreaterThan(150);
     });
 
     it('equal the in-memory summaries exactly with a holdout, in days and months', async () => {
-      await expectSqlEqualsInMemory(database, { calibrationEnd: new Date('2024-07-01T00:00:00Z'), holdoutEnd: DEMO_AS_OF, unit: 'day' });
-      await expectSqlEqualsInMemory(database, { calibrationEnd: new Date('2024-07-01T00:00:00Z'), holdoutEnd: DEMO_AS_OF, unit: 'month' });
+      await expectSqlEqualsInMemory(demo.database, { calibrationEnd: new Date('2024-07-01T00:00:00Z'), holdoutEnd: DEMO_AS_OF, unit: 'day' });
+      await expectSqlEqualsInMemory(demo.database, { calibrationEnd: new Date('2024-07-01T00:00:00Z'), holdoutEnd: DEMO_AS_OF, unit: 'month' });
     });
 
     it('count first purchases and repeats per day like dailyTransactionCounts', async () => {
-      const { columns, customerIds } = await ordersAsColumns(database);
+      const { columns, customerIds } = await ordersAsColumns(demo.database);
       const memory = dailyTransactionCounts(columns, { end: DEMO_AS_OF, customerCount: customerIds.length });
-      const fromSql = await dailyCounts(database.db, summaryWindow(DEMO_AS_OF));
+      const fromSql = await dailyCounts(demo.database.db, summaryWindow(DEMO_AS_OF));
       expect(fromSql.startDay).toBe(memory.startDay);
       expect(Array.from(fromSql.firstPurchases)).toEqual(Array.from(memory.firstPurchases));
       expect(Array.from(fromSql.repeats)).toEqual(Array.from(memory.repeats));

@@ -7,28 +7,17 @@ import { AnalyzeError } from './errors.js';
 import { latestScores, pAliveHistory } from './repository.js';
 import { formatFitReport, formatValidationReport } from './report.js';
 import { runAnalysis, type AnalyzeProgress } from './service.js';
-import { demoFiles, importForAnalysis } from './test-support/data.js';
+import { useDemoDatabase } from './test-support/data.js';
 
 const AS_OF = new Date('2025-01-01T00:00:00Z');
 
 describeEachEngine('runAnalysis', (engine) => {
   describe('on the demo company', () => {
-    let database: TestDatabase;
-    let remove = () => {};
-    beforeAll(async () => {
-      const demo = await demoFiles(500, 1, AS_OF);
-      remove = demo.remove;
-      database = await engine.open();
-      await importForAnalysis(database, demo.files);
-    });
-    afterAll(async () => {
-      await database?.dispose();
-      remove();
-    });
+    const demo = useDemoDatabase(engine, 500, 1, AS_OF);
 
     it('writes one run per model and one score row per customer with orders, all within range', async () => {
       const phases: AnalyzeProgress['phase'][] = [];
-      const result = await runAnalysis(database, { asOf: AS_OF }, (p) => phases.push(p.phase));
+      const result = await runAnalysis(demo.database, { asOf: AS_OF }, (p) => phases.push(p.phase));
       expect(new Set(phases)).toEqual(new Set(['summarising', 'fitting', 'scoring', 'writing', 'done']));
 
       const purchase = result.runs.filter((r) => r.model !== 'gammagamma');
@@ -40,11 +29,11 @@ describeEachEngine('runAnalysis', (engine) => {
       for (const v of Object.values(purchase[0]!.parameters!)) expect(v).toBeGreaterThan(0);
       expect(Number.isFinite(purchase[0]!.logLikelihood)).toBe(true);
 
-      const { rows } = await sql<{ n: number }>`SELECT count(DISTINCT customer_id) AS n FROM orders WHERE occurred_at < ${new Date(AS_OF.getTime() + 86_400_000)}`.execute(database.db);
+      const { rows } = await sql<{ n: number }>`SELECT count(DISTINCT customer_id) AS n FROM orders WHERE occurred_at < ${new Date(AS_OF.getTime() + 86_400_000)}`.execute(demo.database.db);
       expect(result.customersScored).toBe(Number(rows[0]!.n));
       expect(result.current).toBe(true);
 
-      const scores = await latestScores(database.db);
+      const scores = await latestScores(demo.database.db);
       expect(scores).toHaveLength(result.customersScored);
       for (const s of scores) {
         expect(s.pAlive).toBeGreaterThanOrEqual(0);
@@ -63,28 +52,28 @@ describeEachEngine('runAnalysis', (engine) => {
     });
 
     it('appends a new analysis on rerun and keeps the P(alive) history', async () => {
-      const first = await sql<{ n: number }>`SELECT count(*) AS n FROM analysis_runs`.execute(database.db);
-      const result = await runAnalysis(database, { asOf: AS_OF, model: 'auto', unit: 'day' });
+      const first = await sql<{ n: number }>`SELECT count(*) AS n FROM analysis_runs`.execute(demo.database.db);
+      const result = await runAnalysis(demo.database, { asOf: AS_OF, model: 'auto', unit: 'day' });
       expect(result.runs.filter((r) => r.model !== 'gammagamma').map((r) => r.model)).toEqual(['bgnbd', 'paretonbd']);
       expect(result.runs.filter((r) => r.selected)).toHaveLength(1);
       const after = await sql<{ n: number; current: number }>`
-        SELECT count(*) AS n, count(*) FILTER (WHERE is_current) AS current FROM analysis_runs`.execute(database.db);
+        SELECT count(*) AS n, count(*) FILTER (WHERE is_current) AS current FROM analysis_runs`.execute(demo.database.db);
       expect(Number(after.rows[0]!.n)).toBe(Number(first.rows[0]!.n) + 1);
       expect(Number(after.rows[0]!.current)).toBe(1);
 
-      const [score] = await latestScores(database.db);
+      const [score] = await latestScores(demo.database.db);
       expect(score!.analysisRunId).toBe(result.analysisRunId);
-      const history = await pAliveHistory(database.db, score!.customerId);
+      const history = await pAliveHistory(demo.database.db, score!.customerId);
       expect(history.length).toBeGreaterThanOrEqual(2);
       expect(history.at(-1)!.analysisRunId).toBe(result.analysisRunId);
-      expect(await latestScores(database.db, [score!.customerId])).toHaveLength(1);
+      expect(await latestScores(demo.database.db, [score!.customerId])).toHaveLength(1);
     });
 
     it('validates against a holdout period without replacing the current scores', async () => {
-      const current = (await latestScores(database.db))[0]!.analysisRunId;
-      const result = await runAnalysis(database, { asOf: AS_OF, holdout: new Date('2024-07-01T00:00:00Z') }, () => {});
+      const current = (await latestScores(demo.database.db))[0]!.analysisRunId;
+      const result = await runAnalysis(demo.database, { asOf: AS_OF, holdout: new Date('2024-07-01T00:00:00Z') }, () => {});
       expect(result.current).toBe(false);
-      expect((await latestScores(database.db))[0]!.analysisRunId).toBe(current);
+      expect((await latestScores(demo.database.db))[0]!.analysisRunId).toBe(current);
       const [v] = result.validation;
       expect(v!.model).toBe('bgnbd');
       expect(v!.holdoutDays).toBe(184);

@@ -10,38 +10,13 @@ import {
   simulateBgNbd,
   type BgNbdParams,
 } from './bgnbd.js';
-import { StatsError } from './errors.js';
 import { finiteDifferenceGradient } from './optimize.js';
 import { createRng } from './random.js';
-import { compressTriples, type RfTriples } from './summary.js';
+import { EXTREME, expectRecovered, holdoutRatiosByFrequency, maxRelativeError, meanHoldout, statsErrorCode, triples } from './test-support/models.js';
+import { compressTriples } from './summary.js';
 import { hyp2f1 } from './special.js';
 
 const CDNOW: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
-
-function triples(x: number[], tx: number[], T: number[], weight?: number[]): RfTriples {
-  const w = weight ?? x.map(() => 1);
-  return {
-    x: Float64Array.from(x),
-    tx: Float64Array.from(tx),
-    T: Float64Array.from(T),
-    weight: Float64Array.from(w),
-    customers: w.reduce((s, v) => s + v, 0),
-  };
-}
-
-/** Ordinary and extreme histories: x in the hundreds, T ≈ 0, T = 1e4, t_x = T, t_x = 0. */
-const EXTREME = triples(
-  [0, 1, 2, 7, 300, 450, 0, 3, 1, 25, 5],
-  [0, 30, 12.5, 38, 38.5, 1e4, 0, 1e-6, 0, 1e4, 0],
-  [38, 38, 30, 38.86, 39, 1e4, 1e-6, 1e-6, 1e-6, 1e4, 1e4],
-  [10, 3, 2, 1, 1, 1, 4, 1, 2, 1, 1],
-);
-
-function maxRelativeError(a: Float64Array, b: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(1e-3, Math.abs(b[i]!)));
-  return m;
-}
 
 describe('BG/NBD likelihood', () => {
   it.each<[string, BgNbdParams]>([
@@ -139,19 +114,11 @@ describe('BG/NBD predictions', () => {
     const p: BgNbdParams = { r: 0.8, alpha: 6, a: 0.9, b: 3 };
     const sim = simulateBgNbd(p, 60_000, { T: (g) => 10 + 30 * g.uniform(), holdout: 25 }, rng);
     const s = scoreBgNbd(p, sim, 25);
-    const buckets = [[0, 0], [1, 1], [2, 3], [4, Infinity]] as const;
-    for (const [lo, hi] of buckets) {
-      let actual = 0;
-      let expected = 0;
-      for (let i = 0; i < sim.x.length; i++) {
-        if (sim.x[i]! < lo || sim.x[i]! > hi) continue;
-        actual += sim.holdoutX[i]!;
-        expected += s.expected[i]!;
-      }
-      expect(Math.abs(actual / expected - 1)).toBeLessThan(0.05);
+    for (const ratio of holdoutRatiosByFrequency(sim, s, [[0, 0], [1, 1], [2, 3], [4, Infinity]])) {
+      expect(Math.abs(ratio - 1)).toBeLessThan(0.05);
     }
     const fresh = simulateBgNbd(p, 60_000, { T: 0, holdout: 20 }, createRng('bgnbd-new'));
-    const mean = fresh.holdoutX.reduce((a, v) => a + v, 0) / fresh.x.length;
+    const mean = meanHoldout(fresh);
     expect(Math.abs(mean / bgNbdExpected(p, 20) - 1)).toBeLessThan(0.03);
   });
 });
@@ -165,20 +132,11 @@ describe('fitBgNbd', () => {
     const sim = simulateBgNbd(truth, 40_000, { T: (g) => 5 + 47 * g.uniform() }, createRng(seed));
     const fit = fitBgNbd(compressTriples(sim.x, sim.tx, sim.T));
     expect(fit.converged).toBe(true);
-    for (const k of ['r', 'alpha', 'a', 'b'] as const) {
-      expect(Math.abs(fit.params[k] - truth[k])).toBeLessThan(2.576 * fit.standardErrors[k]);
-    }
+    expectRecovered(fit, truth, ['r', 'alpha', 'a', 'b'], 2.576);
   });
 
   it('refuses data that cannot identify the model', () => {
-    const code = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return e instanceof StatsError ? e.code : 'other';
-      }
-      return 'none';
-    };
+    const code = statsErrorCode;
     expect(code(() => fitBgNbd(triples([], [], [])))).toBe('no_data');
     expect(code(() => fitBgNbd(triples([0, 0], [0, 0], [10, 20])))).toBe('not_identifiable');
     expect(code(() => fitBgNbd(triples([1, 2], [5, Number.NaN], [10, 20])))).toBe('invalid_input');

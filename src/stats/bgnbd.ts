@@ -11,10 +11,12 @@ import { StatsError } from './errors.js';
 import {
   checkRepeatPurchaseData,
   distinctValues,
+  checkPositiveParameters,
   fitLogParameters,
-  historiesLength,
+  logParameterObjective,
   logStart,
   PairMemo,
+  scoreBuffers,
   simulateHistories,
   type DistinctValues,
   type FitResult,
@@ -39,9 +41,7 @@ export interface BgNbdParams {
 export const BG_NBD_PARAMETERS = ['r', 'alpha', 'a', 'b'] as const;
 
 function checkParams(p: BgNbdParams): void {
-  if (!(p.r > 0 && p.alpha > 0 && p.a > 0 && p.b > 0) || ![p.r, p.alpha, p.a, p.b].every(Number.isFinite)) {
-    throw new StatsError('invalid_input', `BG/NBD parameters must be finite and positive: ${JSON.stringify(p)}`);
-  }
+  checkPositiveParameters('BG/NBD', BG_NBD_PARAMETERS, p);
 }
 
 /**
@@ -185,10 +185,6 @@ class BgNbdLikelihood {
   }
 }
 
-function paramsFromLog(phi: Float64Array): BgNbdParams {
-  return { r: Math.exp(phi[0] as number), alpha: Math.exp(phi[1] as number), a: Math.exp(phi[2] as number), b: Math.exp(phi[3] as number) };
-}
-
 /**
  * Weighted BG/NBD log-likelihood Σ w·ln L(r, α, a, b | x, t_x, T) (FHL 2005 eq. 6); with `grad`,
  * also writes the analytic gradient with respect to (r, α, a, b).
@@ -203,17 +199,7 @@ export function bgNbdLogLikelihood(params: BgNbdParams, data: RfTriples, grad?: 
  * optimiser works on.
  */
 export function bgNbdObjective(data: RfTriples): Objective {
-  const lik = new BgNbdLikelihood(data);
-  const g = new Float64Array(4);
-  return (phi, grad) => {
-    const p = paramsFromLog(phi);
-    const ll = lik.evaluate(p, g);
-    grad[0] = -(g[0] as number) * p.r;
-    grad[1] = -(g[1] as number) * p.alpha;
-    grad[2] = -(g[2] as number) * p.a;
-    grad[3] = -(g[3] as number) * p.b;
-    return -ll;
-  };
+  return logParameterObjective<BgNbdParams>(BG_NBD_PARAMETERS, new BgNbdLikelihood(data));
 }
 
 export type BgNbdFit = FitResult<BgNbdParams>;
@@ -306,12 +292,8 @@ export function bgNbdExpected(params: BgNbdParams, t: number): number {
  * per (x, T): at daily resolution most customers hit the memo and cost two logarithms.
  */
 export function scoreBgNbd(params: BgNbdParams, histories: Histories, horizon: number, out?: RfScores): RfScores {
-  const n = historiesLength(histories);
-  if (!(horizon >= 0) || !Number.isFinite(horizon)) throw new StatsError('invalid_input', `horizon must be finite and ≥ 0, got ${horizon}`);
   const s = scorer(params);
-  const pAlive = out?.pAlive ?? new Float64Array(n);
-  const expected = out?.expected ?? new Float64Array(n);
-  if (pAlive.length < n || expected.length < n) throw new StatsError('invalid_input', 'output arrays are shorter than the histories');
+  const { n, pAlive, expected } = scoreBuffers(histories, horizon, out);
   const memo = new PairMemo(Math.min(4 * n, 1 << 16), 1);
   const { x, tx, T } = histories;
   const abm1 = params.a + params.b - 1;

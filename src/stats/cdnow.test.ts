@@ -11,21 +11,15 @@
 import { describe, expect, it } from 'vitest';
 import { bgNbdExpected, fitBgNbd, scoreBgNbd } from './bgnbd.js';
 import { fitParetoNbd, paretoNbdExpected, scoreParetoNbd } from './paretonbd.js';
-import { CDNOW_CALIBRATION_END, CDNOW_HOLDOUT_END, loadCdnowSample, sharedFile } from './test-support/shared-data.js';
-import { compressTriples, summarizeTransactions } from './summary.js';
+import { CDNOW_SAMPLE, cdnowWeeklySummary, loadCdnowSample, sharedFile } from './test-support/shared-data.js';
+import { compressTriples } from './summary.js';
 
-const file = sharedFile('data/cdnow/CDNOW_sample.txt');
+const file = sharedFile(CDNOW_SAMPLE);
 
 const round = (v: number, digits: number): string => v.toFixed(digits);
 
 describe.skipIf(file === null)('CDNOW published results', () => {
-  const cols = loadCdnowSample(file as string);
-  const summary = summarizeTransactions(cols, {
-    calibrationEnd: CDNOW_CALIBRATION_END,
-    holdoutEnd: CDNOW_HOLDOUT_END,
-    unit: 'week',
-    customerCount: cols.customerCount,
-  });
+  const summary = cdnowWeeklySummary(loadCdnowSample(file as string));
   const triples = compressTriples(summary.x, summary.tx, summary.T);
   let actualHoldout = 0;
   for (const v of summary.holdoutX) actualHoldout += v;

@@ -13,8 +13,8 @@ import { StatsError } from './errors.js';
 import { bgNbdConditionalExpected, bgNbdExpected, fitBgNbd, scoreBgNbd } from './bgnbd.js';
 import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, scoreParetoNbd } from './paretonbd.js';
 import { conditionalExpectedSpend, fitGammaGamma } from './gammagamma.js';
-import { compressTriples, expandToCustomers, summarizeTransactions } from './summary.js';
-import { CDNOW_CALIBRATION_END, loadCdnowSample, sharedFile } from './test-support/shared-data.js';
+import { compressTriples, expandToCustomers } from './summary.js';
+import { CDNOW_SAMPLE, cdnowWeeklySummary, loadCdnowSample, sharedFile } from './test-support/shared-data.js';
 
 /** Σ_{m=1}^{H} v^m with v = 1/(1+d): the annuity factor. */
 const annuity = (d: number, H: number): number => (d === 0 ? H : (1 - (1 + d) ** -H) / d);
@@ -124,14 +124,9 @@ describe('contractClv and monthly discounting', () => {
 });
 
 describe('CDNOW sample (../shared): BG/NBD × Gamma-Gamma CLV', () => {
-  const file = sharedFile('data/cdnow/CDNOW_sample.txt');
+  const file = sharedFile(CDNOW_SAMPLE);
   it.skipIf(file === null)('per-triple vectorised scoring equals the scalar adapter, per customer', () => {
-    const data = loadCdnowSample(file as string);
-    const s = summarizeTransactions(data, {
-      calibrationEnd: CDNOW_CALIBRATION_END,
-      unit: 'week',
-      customerCount: data.customerCount,
-    });
+    const s = cdnowWeeklySummary(loadCdnowSample(file as string), false);
     const triples = compressTriples(s.x, s.tx, s.T);
     const bg = fitBgNbd(triples).params;
     const gg = fitGammaGamma({ x: s.x, meanSpend: s.meanRepeatSpend.map((v) => v / 100) }).params;

@@ -82,6 +82,51 @@ export function fitLogParameters<P extends { [K in keyof P]: number }>(
   };
 }
 
+/** A log-likelihood in the natural parameters that, given `grad`, writes its gradient in `names` order. */
+export interface ParameterLikelihood<P> {
+  evaluate(params: P, grad: Float64Array): number;
+}
+
+/**
+ * −ℓ as a function of φ = log θ with its gradient (∂/∂φ = θ·∂/∂θ), the form the optimiser works
+ * on, for a likelihood whose gradient is in the natural parameters `names` (in φ order).
+ */
+export function logParameterObjective<P extends { [K in keyof P]: number }>(
+  names: readonly (keyof P & string)[],
+  likelihood: ParameterLikelihood<P>,
+): Objective {
+  const g = new Float64Array(names.length);
+  return (phi, grad) => {
+    const p = {} as Record<string, number>;
+    for (let i = 0; i < names.length; i++) p[names[i]!] = Math.exp(phi[i] as number);
+    const ll = likelihood.evaluate(p as P, g);
+    for (let i = 0; i < names.length; i++) grad[i] = -(g[i] as number) * (p[names[i]!] as number);
+    return -ll;
+  };
+}
+
+/**
+ * Throw StatsError('invalid_input') unless every parameter of `model` is finite and positive.
+ */
+export function checkPositiveParameters<P extends { [K in keyof P]: number }>(model: string, names: readonly (keyof P & string)[], p: P): void {
+  if (!names.every((name) => p[name] > 0 && Number.isFinite(p[name]))) {
+    throw new StatsError('invalid_input', `${model} parameters must be finite and positive: ${JSON.stringify(p)}`);
+  }
+}
+
+/**
+ * Validate a batch-scoring call of a repeat-purchase model and return its output arrays: history
+ * columns of equal length, a finite horizon ≥ 0, `out` (reused when given) long enough.
+ */
+export function scoreBuffers(histories: Histories, horizon: number, out?: RfScores): RfScores & { n: number } {
+  const n = historiesLength(histories);
+  if (!(horizon >= 0) || !Number.isFinite(horizon)) throw new StatsError('invalid_input', `horizon must be finite and ≥ 0, got ${horizon}`);
+  const pAlive = out?.pAlive ?? new Float64Array(n);
+  const expected = out?.expected ?? new Float64Array(n);
+  if (pAlive.length < n || expected.length < n) throw new StatsError('invalid_input', 'output arrays are shorter than the histories');
+  return { n, pAlive, expected };
+}
+
 /** Parameter vector in log space from natural values (for building starting points). */
 export function logStart(...values: number[]): Float64Array {
   return Float64Array.from(values, Math.log);

@@ -9,10 +9,9 @@ import {
 import { StatsError } from './errors.js';
 import { digamma, lnGamma } from './special.js';
 import { createRng } from './random.js';
-import { summarizeTransactions } from './summary.js';
 import {
-  CDNOW_CALIBRATION_END,
-  CDNOW_HOLDOUT_END,
+  CDNOW_SAMPLE,
+  cdnowWeeklySummary,
   loadCdnowSample,
   sharedFile,
 } from './test-support/shared-data.js';
@@ -193,15 +192,9 @@ describe('expected spend', () => {
 });
 
 describe('CDNOW sample (../shared): FHL 2005 spend model', () => {
-  const file = sharedFile('data/cdnow/CDNOW_sample.txt');
+  const file = sharedFile(CDNOW_SAMPLE);
   it.skipIf(file === null)('reproduces p = 6.25, q = 3.74, γ = 15.44 and r = 0.11', () => {
-    const data = loadCdnowSample(file as string);
-    const s = summarizeTransactions(data, {
-      calibrationEnd: CDNOW_CALIBRATION_END,
-      holdoutEnd: CDNOW_HOLDOUT_END,
-      unit: 'week',
-      customerCount: data.customerCount,
-    });
+    const s = cdnowWeeklySummary(loadCdnowSample(file as string));
     const dollars = s.meanRepeatSpend.map((v) => v / 100);
     const fit = fitGammaGamma({ x: s.x, meanSpend: dollars });
     console.log(

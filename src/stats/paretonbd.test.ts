@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { StatsError } from './errors.js';
 import { finiteDifferenceGradient } from './optimize.js';
 import {
   fitParetoNbd,
@@ -13,29 +12,11 @@ import {
   type ParetoNbdParams,
 } from './paretonbd.js';
 import { createRng } from './random.js';
+import { EXTREME, expectRecovered, holdoutRatiosByFrequency, maxRelativeError, meanHoldout, statsErrorCode, triples } from './test-support/models.js';
 import { hyp2f1, lnGamma } from './special.js';
-import { compressTriples, type RfTriples } from './summary.js';
+import { compressTriples } from './summary.js';
 
 const CDNOW: ParetoNbdParams = { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 };
-
-function triples(x: number[], tx: number[], T: number[], weight?: number[]): RfTriples {
-  const w = weight ?? x.map(() => 1);
-  return {
-    x: Float64Array.from(x),
-    tx: Float64Array.from(tx),
-    T: Float64Array.from(T),
-    weight: Float64Array.from(w),
-    customers: w.reduce((s, v) => s + v, 0),
-  };
-}
-
-/** Ordinary and extreme histories: x in the hundreds, T ≈ 0, T = 1e4, t_x = T, t_x = 0. */
-const EXTREME = triples(
-  [0, 1, 2, 7, 300, 450, 0, 3, 1, 25, 5],
-  [0, 30, 12.5, 38, 38.5, 1e4, 0, 1e-6, 0, 1e4, 0],
-  [38, 38, 30, 38.86, 39, 1e4, 1e-6, 1e-6, 1e-6, 1e4, 1e4],
-  [10, 3, 2, 1, 1, 1, 4, 1, 2, 1, 1],
-);
 
 /** The FH note's likelihood (eqs. 22–24) with the plain 2F1, both branches. */
 function directLogLikelihood(p: ParetoNbdParams, x: number, tx: number, T: number): number {
@@ -49,12 +30,6 @@ function directLogLikelihood(p: ParetoNbdParams, x: number, tx: number, T: numbe
         hyp2f1(m, r + x, m + 1, (beta - alpha) / (beta + T)) / (beta + T) ** m;
   const lnC = lnGamma(r + x) - lnGamma(r) + r * Math.log(alpha) + s * Math.log(beta);
   return lnC + Math.log(1 / ((alpha + T) ** (r + x) * (beta + T) ** s) + (s / m) * A0);
-}
-
-function maxRelativeError(a: Float64Array, b: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(1e-3, Math.abs(b[i]!)));
-  return m;
 }
 
 const PARAM_SETS: [string, ParetoNbdParams][] = [
@@ -123,18 +98,11 @@ describe('Pareto/NBD predictions', () => {
     const p: ParetoNbdParams = { r: 0.9, alpha: 8, s: 0.8, beta: 15 };
     const sim = simulateParetoNbd(p, 60_000, { T: (g) => 10 + 30 * g.uniform(), holdout: 25 }, createRng('pnbd-holdout'));
     const s = scoreParetoNbd(p, sim, 25);
-    for (const [lo, hi] of [[0, 0], [1, 1], [2, 3], [4, Infinity]] as const) {
-      let actual = 0;
-      let expected = 0;
-      for (let i = 0; i < sim.x.length; i++) {
-        if (sim.x[i]! < lo || sim.x[i]! > hi) continue;
-        actual += sim.holdoutX[i]!;
-        expected += s.expected[i]!;
-      }
-      expect(Math.abs(actual / expected - 1)).toBeLessThan(0.05);
+    for (const ratio of holdoutRatiosByFrequency(sim, s, [[0, 0], [1, 1], [2, 3], [4, Infinity]])) {
+      expect(Math.abs(ratio - 1)).toBeLessThan(0.05);
     }
     const fresh = simulateParetoNbd(p, 60_000, { T: 0, holdout: 20 }, createRng('pnbd-new'));
-    const mean = fresh.holdoutX.reduce((a, v) => a + v, 0) / fresh.x.length;
+    const mean = meanHoldout(fresh);
     expect(Math.abs(mean / paretoNbdExpected(p, 20) - 1)).toBeLessThan(0.03);
   });
 });
@@ -148,20 +116,11 @@ describe('fitParetoNbd', () => {
     const sim = simulateParetoNbd(truth, 40_000, { T: (g) => 5 + 47 * g.uniform() }, createRng(seed));
     const fit = fitParetoNbd(compressTriples(sim.x, sim.tx, sim.T));
     expect(fit.converged).toBe(true);
-    for (const k of ['r', 'alpha', 's', 'beta'] as const) {
-      expect(Math.abs(fit.params[k] - truth[k])).toBeLessThan(2.576 * fit.standardErrors[k]);
-    }
+    expectRecovered(fit, truth, ['r', 'alpha', 's', 'beta'], 2.576);
   });
 
   it('refuses data that cannot identify the model', () => {
-    const code = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return e instanceof StatsError ? e.code : 'other';
-      }
-      return 'none';
-    };
+    const code = statsErrorCode;
     expect(code(() => fitParetoNbd(triples([], [], [])))).toBe('no_data');
     expect(code(() => fitParetoNbd(triples([0, 0], [0, 0], [10, 20])))).toBe('not_identifiable');
     expect(code(() => fitParetoNbd(triples([1, 2], [5, 3], [Number.POSITIVE_INFINITY, 20])))).toBe('invalid_input');

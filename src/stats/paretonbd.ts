@@ -21,10 +21,12 @@ import { StatsError } from './errors.js';
 import {
   checkRepeatPurchaseData,
   distinctValues,
+  checkPositiveParameters,
   fitLogParameters,
-  historiesLength,
+  logParameterObjective,
   logStart,
   PairMemo,
+  scoreBuffers,
   simulateHistories,
   type DistinctValues,
   type FitResult,
@@ -49,9 +51,7 @@ export interface ParetoNbdParams {
 export const PARETO_NBD_PARAMETERS = ['r', 'alpha', 's', 'beta'] as const;
 
 function checkParams(p: ParetoNbdParams): void {
-  if (!(p.r > 0 && p.alpha > 0 && p.s > 0 && p.beta > 0) || ![p.r, p.alpha, p.s, p.beta].every(Number.isFinite)) {
-    throw new StatsError('invalid_input', `Pareto/NBD parameters must be finite and positive: ${JSON.stringify(p)}`);
-  }
+  checkPositiveParameters('Pareto/NBD', PARETO_NBD_PARAMETERS, p);
 }
 
 /** Per (x, u) entry: ln F(u), then ∂ln F/∂(r, α, s, β). */
@@ -220,22 +220,7 @@ export function paretoNbdLogLikelihood(params: ParetoNbdParams, data: RfTriples,
 
 /** −LL over φ = log(r, α, s, β) with its gradient, for the optimiser. */
 export function paretoNbdObjective(data: RfTriples): Objective {
-  const lik = new ParetoNbdLikelihood(data);
-  const g = new Float64Array(4);
-  return (phi, grad) => {
-    const p = {
-      r: Math.exp(phi[0] as number),
-      alpha: Math.exp(phi[1] as number),
-      s: Math.exp(phi[2] as number),
-      beta: Math.exp(phi[3] as number),
-    };
-    const ll = lik.evaluate(p, g);
-    grad[0] = -(g[0] as number) * p.r;
-    grad[1] = -(g[1] as number) * p.alpha;
-    grad[2] = -(g[2] as number) * p.s;
-    grad[3] = -(g[3] as number) * p.beta;
-    return -ll;
-  };
+  return logParameterObjective<ParetoNbdParams>(PARETO_NBD_PARAMETERS, new ParetoNbdLikelihood(data));
 }
 
 export type ParetoNbdFit = FitResult<ParetoNbdParams>;
@@ -300,11 +285,7 @@ export function paretoNbdExpected(params: ParetoNbdParams, t: number): number {
  */
 export function scoreParetoNbd(params: ParetoNbdParams, histories: Histories, horizon: number, out?: RfScores): RfScores {
   checkParams(params);
-  const n = historiesLength(histories);
-  if (!(horizon >= 0) || !Number.isFinite(horizon)) throw new StatsError('invalid_input', `horizon must be finite and ≥ 0, got ${horizon}`);
-  const pAlive = out?.pAlive ?? new Float64Array(n);
-  const expected = out?.expected ?? new Float64Array(n);
-  if (pAlive.length < n || expected.length < n) throw new StatsError('invalid_input', 'output arrays are shorter than the histories');
+  const { n, pAlive, expected } = scoreBuffers(histories, horizon, out);
   const memo = new PairMemo(Math.min(8 * n, 1 << 17), 1);
   const h = new Float64Array(3);
   const tail = (x: number, u: number): number => {

@@ -13,8 +13,8 @@ import {
 import { StatsError } from './errors.js';
 import { createRng } from './random.js';
 import {
-  CDNOW_CALIBRATION_END,
-  CDNOW_HOLDOUT_END,
+  CDNOW_SAMPLE,
+  cdnowWeeklySummary,
   loadCdnowSample,
   sharedFile,
 } from './test-support/shared-data.js';
@@ -391,15 +391,9 @@ describe('shared data lookup', () => {
 });
 
 describe('CDNOW sample (../shared)', () => {
-  const file = sharedFile('data/cdnow/CDNOW_sample.txt');
+  const file = sharedFile(CDNOW_SAMPLE);
   it.skipIf(file === null)('reproduces the literature’s calibration summary', () => {
-    const data = loadCdnowSample(file as string);
-    const s = summarizeTransactions(data, {
-      calibrationEnd: CDNOW_CALIBRATION_END,
-      holdoutEnd: CDNOW_HOLDOUT_END,
-      unit: 'week',
-      customerCount: data.customerCount,
-    });
+    const s = cdnowWeeklySummary(loadCdnowSample(file as string));
     let maxT = 0;
     let sumX = 0;
     let sumHoldout = 0;

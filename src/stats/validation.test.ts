@@ -10,8 +10,9 @@ import {
 } from './summary.js';
 import { bgNbdExpected, fitBgNbd, scoreBgNbd } from './bgnbd.js';
 import {
-  CDNOW_CALIBRATION_END,
   CDNOW_HOLDOUT_END,
+  CDNOW_SAMPLE,
+  cdnowWeeklySummary,
   loadCdnowSample,
   sharedFile,
 } from './test-support/shared-data.js';
@@ -138,15 +139,10 @@ describe('trackingCurve', () => {
 });
 
 describe('CDNOW sample (../shared): BG/NBD calibration/holdout validation as in FHL 2005', () => {
-  const file = sharedFile('data/cdnow/CDNOW_sample.txt');
+  const file = sharedFile(CDNOW_SAMPLE);
   it.skipIf(file === null)('conditional expectations by frequency and the weekly tracking curve', () => {
     const data = loadCdnowSample(file as string);
-    const s = summarizeTransactions(data, {
-      calibrationEnd: CDNOW_CALIBRATION_END,
-      holdoutEnd: CDNOW_HOLDOUT_END,
-      unit: 'week',
-      customerCount: data.customerCount,
-    });
+    const s = cdnowWeeklySummary(data);
     const triples = compressTriples(s.x, s.tx, s.T);
     const fit = fitBgNbd(triples);
     const perTriple = scoreBgNbd(fit.params, triples, s.holdoutLength).expected;

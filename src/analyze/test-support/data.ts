@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
 import type { Database } from '../../db/engine.js';
+import type { TestDatabase, TestEngine } from '../../db/test-support/engines.js';
 import { generateDemoCompany, type DemoFiles } from '../../ingest/demo/generate.js';
 import { importFile } from '../../ingest/importer.js';
 import type { TransactionColumns } from '../../stats/index.js';
@@ -19,6 +21,31 @@ export async function importForAnalysis(database: Database, files: DemoFiles): P
   for (const entity of ['teams', 'employees', 'customers', 'orders'] as const) {
     await importFile(database, files[entity], { entity });
   }
+}
+
+/**
+ * Inside a describe block: before its tests, open a database of `engine` and import a demo company
+ * of `customers` (see `demoFiles`) for analysis; after them, dispose it and delete the CSVs.
+ * `database` is the open database, valid once the tests run.
+ */
+export function useDemoDatabase(engine: TestEngine, customers: number, seed: number, asOf: Date): { readonly database: TestDatabase } {
+  let database: TestDatabase | undefined;
+  let remove = () => {};
+  beforeAll(async () => {
+    const demo = await demoFiles(customers, seed, asOf);
+    remove = demo.remove;
+    database = await engine.open();
+    await importForAnalysis(database, demo.files);
+  });
+  afterAll(async () => {
+    await database?.dispose();
+    remove();
+  });
+  return {
+    get database(): TestDatabase {
+      return database!;
+    },
+  };
 }
 
 /** The orders table as in-memory transaction columns, customers numbered densely in id order. */

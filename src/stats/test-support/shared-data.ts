@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TransactionColumns } from '../summary.js';
+import { summarizeTransactions, type CustomerSummary, type TransactionColumns } from '../summary.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const sharedDir = path.resolve(repoRoot, '..', 'shared');
@@ -59,6 +59,22 @@ export function loadCdnowSample(file: string): TransactionColumns & { customerCo
 /** CDNOW periods used in the papers: calibration to 1997-09-30, holdout to 1998-06-30 (weeks). */
 export const CDNOW_CALIBRATION_END = Date.UTC(1997, 8, 30);
 export const CDNOW_HOLDOUT_END = Date.UTC(1998, 5, 30);
+
+/** Where the CDNOW 1/10 sample lives under `../shared/`. */
+export const CDNOW_SAMPLE = 'data/cdnow/CDNOW_sample.txt';
+
+/**
+ * The CDNOW sample (`loadCdnowSample`) summarised in weeks as in the papers: calibration to CDNOW_CALIBRATION_END and,
+ * unless `holdout` is false, the holdout to CDNOW_HOLDOUT_END.
+ */
+export function cdnowWeeklySummary(data: TransactionColumns & { customerCount: number }, holdout = true): CustomerSummary {
+  return summarizeTransactions(data, {
+    calibrationEnd: CDNOW_CALIBRATION_END,
+    ...(holdout ? { holdoutEnd: CDNOW_HOLDOUT_END } : {}),
+    unit: 'week',
+    customerCount: data.customerCount,
+  });
+}
 
 /** Parse a small CSV with a header row into columns of numbers. */
 export function readNumericCsv(file: string): Record<string, number[]> {
