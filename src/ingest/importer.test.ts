@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachEngine, type TestDatabase } from '../db/test-support/engines.js';
 import { importFile } from './importer.js';
+import { BULK_LOAD_MIN_ROWS } from './repository.js';
 import type { EntityName } from './options.js';
 import { basicCompany, csvFolder } from './test-support/files.js';
 
@@ -173,5 +174,28 @@ describeEachEngine('CSV import', (engine) => {
     await expect(importFile(database, `${files.dir}/nope.csv`, { entity: 'teams' })).rejects.toMatchObject({ code: 'file_not_found' });
     expect(existsSync(files.write('empty.csv', []))).toBe(true);
     await expect(importFile(database, `${files.dir}/empty.csv`, { entity: 'teams' })).rejects.toMatchObject({ code: 'empty_file' });
+  });
+
+  it('an initial bulk load rebuilds the indexes and foreign keys exactly, and a repeat changes nothing', async () => {
+    const structure = async () => {
+      const { rows } = await sql<{ definition: string }>`
+        SELECT pg_get_indexdef(indexrelid) AS definition FROM pg_index WHERE indrelid = 'orders'::regclass
+        UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'orders'::regclass
+        ORDER BY 1`.execute(database.db);
+      return rows.map((r) => r.definition);
+    };
+    const before = await structure();
+    expect(before.some((d) => d.includes('FOREIGN KEY (customer_id)'))).toBe(true);
+    expect(before.some((d) => d.includes('orders_time_idx'))).toBe(true);
+    for (const entity of ['teams', 'employees', 'customers'] as const) await load(entity, basicCompany[entity]);
+    const rows = BULK_LOAD_MIN_ROWS + 10;
+    const orders = ['external_id,customer_id,occurred_at,amount,currency'];
+    for (let i = 0; i < rows; i++) orders.push(`B${i},C${1 + (i % 3)},2024-01-${String(1 + (i % 28)).padStart(2, '0')},${i}.25,EUR`);
+    const first = await load('orders', orders);
+    expect(first).toMatchObject({ inserted: rows, updated: 0 });
+    expect(await structure()).toEqual(before);
+    const stored = await snapshot(database);
+    expect(await load('orders', orders)).toMatchObject({ inserted: 0, updated: 0, unchanged: rows });
+    expect(await snapshot(database)).toEqual(stored);
   });
 });
