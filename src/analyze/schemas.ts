@@ -17,6 +17,9 @@ const utcDay = (d: Date) => Math.floor(d.getTime() / MS_PER_DAY);
  * - `horizonMonths`, `annualDiscountRate`: CLV horizon and discounting.
  * - `marginRatio`: margin as a share of spend for every customer; when absent, each customer's observed
  *   ratio (orders with a margin), else the observed ratio of all customers, else 0.3.
+ * - `minSpendCustomers`: fewest repeat customers of a currency for its Gamma-Gamma spend model; below it the
+ *   three parameters are not identified (a dozen customers drive p and q to absurd values), so each
+ *   customer's own average repeat spend is used instead.
  */
 /** The model options without `holdout`: what a refresh of the current scores takes (see src/pipeline). */
 export const modelOptionsSchema = z.object({
@@ -26,6 +29,7 @@ export const modelOptionsSchema = z.object({
   horizonMonths: z.coerce.number().int().min(1).max(1200).default(24),
   annualDiscountRate: z.coerce.number().min(0).max(10).default(0.1),
   marginRatio: z.coerce.number().min(0).max(1).optional(),
+  minSpendCustomers: z.coerce.number().int().min(3).max(1_000_000).default(30),
 });
 
 export const analyzeOptionsSchema = modelOptionsSchema

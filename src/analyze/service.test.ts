@@ -26,6 +26,11 @@ describeEachEngine('runAnalysis', (engine) => {
       expect(spend.map((r) => r.currency).sort()).toEqual([...result.data.currencies].sort());
       expect(spend.some((r) => r.status === 'fitted')).toBe(true);
       for (const r of spend.filter((s) => s.status === 'skipped')) expect(r.message).toBeTruthy();
+      // A currency with a handful of repeat customers cannot identify p, q, γ: it is skipped, not fitted.
+      expect(spend.some((r) => r.customers < 30)).toBe(true);
+      for (const r of spend) {
+        if (r.customers < 30) expect([r.status, r.message]).toEqual(['skipped', expect.stringContaining('needs at least 30')]);
+      }
       for (const v of Object.values(purchase[0]!.parameters!)) expect(v).toBeGreaterThan(0);
       expect(Number.isFinite(purchase[0]!.logLikelihood)).toBe(true);
 

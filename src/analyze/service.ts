@@ -318,6 +318,12 @@ export async function runAnalysis(
       const base = { model: 'gammagamma' as const, selected: false, currency: cs.currency, customers: cs.repeaters, distinctRows: rows?.x.length ?? 0 };
       try {
         if (!rows) throw new StatsError('no_data', `no customer paying in ${cs.currency} made a repeat purchase`);
+        if (cs.repeaters < options.minSpendCustomers) {
+          throw new StatsError(
+            'not_identifiable',
+            `only ${cs.repeaters} ${cs.currency} customer(s) made a repeat purchase; the spend model needs at least ${options.minSpendCustomers} (--min-spend-customers)`,
+          );
+        }
         const fit = fitGammaGamma({ x: rows.x, meanSpend: rows.meanSpend, weight: rows.weight });
         const usable = fit.meanExists;
         const reason = usable ? null : `q = ${fit.params.q.toPrecision(3)} ≤ 1: the mean spend does not exist; each customer's own average is used`;

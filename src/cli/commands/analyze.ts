@@ -32,6 +32,7 @@ export function registerAnalyze(program: Command): void {
     .option('--horizon-months <n>', 'CLV horizon in months', '24')
     .option('--annual-discount-rate <rate>', 'discount rate per year for CLV', '0.1')
     .option('--margin-ratio <ratio>', 'margin as a share of spend (default: observed margins, else 0.3)')
+    .option('--min-spend-customers <n>', 'fewest repeat customers of a currency to fit its spend model', '30')
     .action(async (flags: Record<string, string | undefined>, command: Command) => {
       await withDatabase(command, async (database) => {
         const progress = progressLine();
