@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { WinbackTables } from './schema-winback.js';
 
 /** Timestamps are read as Date and may be written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -137,7 +138,7 @@ export interface MigrationsTable {
   applied_at: CreatedAt;
 }
 
-export interface DB {
+export interface DB extends WinbackTables {
   teams: TeamsTable;
   employees: EmployeesTable;
   reasons: ReasonsTable;
