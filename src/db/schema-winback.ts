@@ -129,6 +129,7 @@ export interface ContactLogTable {
   employee_id: number | null;
   cycle_id: number | null;
   allowed: boolean;
+  reached: boolean | null;
   rule: string | null;
   detail: string | null;
   call_id: number | null;

@@ -104,7 +104,7 @@ export interface InteractionsTable {
 
 export interface ContactPreferencesTable {
   customer_id: number;
-  allowed_channels: string[];
+  allowed_channels: ColumnType<string[], string[] | undefined, string[]>;
   max_contacts: number | null;
   per_days: number | null;
   preferred_employee_id: number | null;

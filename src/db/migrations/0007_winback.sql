@@ -150,7 +150,8 @@ CREATE INDEX recovery_calls_cycle_idx ON recovery_calls (cycle_id, occurred_at);
 CREATE INDEX recovery_calls_employee_idx ON recovery_calls (employee_id, occurred_at);
 
 -- Every contact the system scheduled, made or refused, append-only. A refusal names the rule that forbade it.
--- Contacts made (allowed) count towards the customer's maximum contact frequency.
+-- Contacts made that reached the customer count towards the maximum contact frequency; an unanswered call
+-- (reached = false) does not.
 CREATE TABLE contact_log (
   id           bigint GENERATED ALWAYS AS IDENTITY,
   customer_id  bigint NOT NULL REFERENCES customers (id),
@@ -160,6 +161,7 @@ CREATE TABLE contact_log (
   employee_id  bigint REFERENCES employees (id),
   cycle_id     bigint REFERENCES rescue_cycles (id),
   allowed      boolean NOT NULL,
+  reached      boolean,
   rule         text,
   detail       text,
   call_id      bigint,
@@ -167,5 +169,5 @@ CREATE TABLE contact_log (
   PRIMARY KEY (customer_id, id),
   CHECK (allowed = (rule IS NULL))
 );
-CREATE INDEX contact_log_made_idx ON contact_log (customer_id, occurred_at) WHERE allowed AND action = 'contact';
+CREATE INDEX contact_log_made_idx ON contact_log (customer_id, occurred_at) WHERE allowed AND action = 'contact' AND reached IS NOT FALSE;
 CREATE INDEX contact_log_refused_idx ON contact_log (occurred_at) WHERE NOT allowed;
