@@ -1,0 +1,6 @@
+export * from './calls.js';
+export * from './cycles.js';
+export * from './errors.js';
+export * from './offers.js';
+export * from './queue.js';
+export * from './schemas.js';
