@@ -8,6 +8,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/engine.js';
+import { parseWith } from '../shared/parse.js';
 import type { DB } from '../db/schema.js';
 import { ContactError } from './errors.js';
 import { contactFacts, insertContactLog, lockCustomerContacts } from './repository.js';
@@ -15,12 +16,7 @@ import { describeRefusal, evaluateContact, type ContactDecision, type ContactRef
 import { contactRequestSchema, DEFAULT_CONTACT_POLICY, type ContactPolicy, type ContactRequest, type ContactRequestInput } from './schemas.js';
 
 export function parseContactRequest(input: ContactRequestInput): ContactRequest {
-  const parsed = contactRequestSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`);
-    throw new ContactError('invalid_request', `invalid contact: ${issues.join('; ')}`, { issues });
-  }
-  return parsed.data;
+  return parseWith(contactRequestSchema, input, 'contact', (message, issues) => new ContactError('invalid_request', message, { issues }));
 }
 
 /** The decision for a contact, without writing anything (a "may I call now?" question). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SEGMENTS } from '../analyse/schemas.js';
 import { CONTACT_CHANNELS } from '../contact/schemas.js';
+import { parseWith } from '../shared/parse.js';
 import { WinbackError } from './errors.js';
 
 const id = z.coerce.number().int().positive();
@@ -107,8 +108,5 @@ export type CallRecord = z.output<typeof callRecordSchema>;
 
 /** Parses with a schema; failures become WinbackError('invalid_input') naming each field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(input ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new WinbackError('invalid_input', `invalid ${what}: ${issues.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}`, { issues });
+  return parseWith(schema, input, what, (message, issues) => new WinbackError('invalid_input', message, { issues }));
 }
