@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAnalyse } from './commands/analyse.js';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerCauses } from './commands/causes.js';
 import { registerDemo } from './commands/demo.js';
 import { registerIdentify } from './commands/identify.js';
 import { registerImport } from './commands/import.js';
@@ -24,6 +25,7 @@ registerAnalyze(program);
 registerIdentify(program);
 registerReport(program);
 registerAnalyse(program);
+registerCauses(program);
 registerServe(program);
 
 try {

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { CausesTables } from './schema-causes.js';
 import type { WinbackTables } from './schema-winback.js';
 
 /** Timestamps are read as Date and may be written as Date or ISO string. */
@@ -138,7 +139,7 @@ export interface MigrationsTable {
   applied_at: CreatedAt;
 }
 
-export interface DB extends WinbackTables {
+export interface DB extends WinbackTables, CausesTables {
   teams: TeamsTable;
   employees: EmployeesTable;
   reasons: ReasonsTable;
