@@ -33,6 +33,9 @@ type Flags = Record<string, string | string[] | boolean | undefined>;
 /** Repeatable flags (`--reason a --reason b`; a value may also list several, comma-separated). */
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** `--reason` and `--customer` (repeatable) are the schema's `reasons` and `customers`. */
+const links = ({ reason, customer, ...rest }: Flags) => ({ ...rest, ...(reason !== undefined ? { reasons: reason } : {}), ...(customer !== undefined ? { customers: customer } : {}) });
+
 /** The options every loss report shares (the domain's zod schema validates them). */
 function lossOptions(command: Command, what: 'pareto' | 'trends' | 'feedback'): Command {
   command
@@ -129,7 +132,7 @@ export function registerCauses(program: Command): void {
     .option('--note <text>', 'a note for the history')
     .action(async (title: string, flags: Flags, command: Command) => {
       await withDatabase(command, async (database) => {
-        const item = await createItem(database, { ...flags, title } as ItemCreateInput);
+        const item = await createItem(database, { ...links(flags), title } as ItemCreateInput);
         if (globalOptions(command).json) return printJson(item);
         console.log(`recorded root-cause item #${item.id}`);
         console.log(formatItem(item));
@@ -163,7 +166,7 @@ export function registerCauses(program: Command): void {
     .option('--remove', 'unlink instead')
     .action(async (id: string, flags: Flags, command: Command) => {
       await withDatabase(command, async (database) => {
-        const result = await linkItemTo(database, id, flags as ItemLinksInput);
+        const result = await linkItemTo(database, id, links(flags) as ItemLinksInput);
         if (globalOptions(command).json) return printJson(result);
         const verb = flags.remove ? 'unlinked' : 'linked';
         console.log(`${verb} ${result.changed.reasons} reasons and ${result.changed.customers} customers`);
