@@ -40,7 +40,7 @@ it('`winback causes` prints the Pareto and a team lead\'s feedback, records root
   expect(feedback.stdout).toContain('Customers lost — team north (North)');
   expect(feedback.stdout).toContain('5 customers left: 4 lost, 1 fell asleep (company: 7)');
   expect(feedback.stdout).toContain('2025-03-31  Beta AG (C2)  lost  EUR 2,400.00  served by Anna Berg (E1)');
-  expect(feedback.stdout).toContain('reason: service.unresolved_complaint — Unresolved complaint (verified by a recovery call; mapped from the text: price.too_expensive)');
+  expect(feedback.stdout).toContain('reason: service.unresolved_complaint — Unresolved complaint (verified by a recovery call; before: price.too_expensive, mapped from the cancellation text)');
 
   const csv = join(dataDir, 'trends.csv');
   const trends = winback('causes', 'trends', ...period, '--by', 'quarter', '--out', csv);

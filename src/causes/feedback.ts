@@ -32,6 +32,8 @@ export interface FeedbackCustomer {
     source: ReasonSource;
     /** The reason rolled up to the report's level (the full code when no level was asked for). */
     group: CodeLabel;
+    /** How the contract's text became the mapped reason: given in the import, by a rule, or no rule matched. */
+    mapping: 'import' | 'rule' | 'none' | null;
     mapped: CodeLabel | null;
     verified: CodeLabel | null;
   };
@@ -137,6 +139,7 @@ export async function frontlineFeedback(database: Database, input: FeedbackQuery
         ...label(l.code),
         source: l.source,
         group: label(l.groupCode),
+        mapping: l.mapping,
         mapped: l.mappedCode === null ? null : label(l.mappedCode),
         verified: l.verifiedCode === null ? null : label(l.verifiedCode),
       },

@@ -49,7 +49,11 @@ export async function resolveLossFilter(
   let teamId: number | undefined;
   if (q.team !== undefined) {
     const row = await teamByCode(db, q.team);
-    if (!row) throw new CausesError('unknown_team', `no team with code "${q.team}"`);
+    if (!row) {
+      const known = (await db.selectFrom('teams').select('code').orderBy('code').limit(21).execute()).map((t) => t.code);
+      const list = known.length === 0 ? 'there are no teams (import teams first)' : `teams: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', …' : ''}`;
+      throw new CausesError('unknown_team', `no team with code "${q.team}"; ${list}`);
+    }
     team = { code: row.code, name: row.name };
     teamId = Number(row.id);
   }

@@ -57,6 +57,14 @@ export function formatPareto(report: ParetoReport): string {
       ),
     );
   }
+  const unstated = report.sections.some((s) => s.rows.some((r) => r.code === 'unknown' && r.sleepingCustomers > 0));
+  if (unstated && report.state !== 'lost') {
+    lines.push(
+      '',
+      'Customers who fell asleep left without a word: their reason is unknown until a recovery call confirms one.',
+      '--state lost ranks the reasons customers gave when they cancelled.',
+    );
+  }
   return lines.join('\n');
 }
 
@@ -115,15 +123,17 @@ export function formatFeedback(report: FeedbackReport): string {
     lines.push('');
     lines.push(`${day(c.lostAt)}  ${name} (${c.externalId})  ${c.state}  ${money(c.revenueLost, c.currency)}${c.servedBy ? `  served by ${c.servedBy.name} (${c.servedBy.code})` : ''}`);
     const r = c.reason;
+    const mapped =
+      r.mapping === 'import' ? 'as given in the import' : r.mapping === 'rule' ? 'mapped from the cancellation text' : c.words.cancellation ? 'no rule recognised the text' : 'no reason given';
     const detail =
       r.source === 'verified'
-        ? `verified by a recovery call${r.mapped && r.mapped.code !== r.code ? `; mapped from the text: ${r.mapped.code}` : ''}`
+        ? `verified by a recovery call${r.mapped && r.mapped.code !== r.code ? `; before: ${r.mapped.code}, ${mapped}` : ''}`
         : r.source === 'call'
-          ? `confirmed in a recovery call${r.mapped ? `; mapped from the text: ${r.mapped.code}` : ''}`
+          ? `confirmed in a recovery call${r.mapped ? `; before: ${r.mapped.code}, ${mapped}` : ''}`
           : r.source === 'mapped'
-            ? 'mapped from the cancellation text, not verified'
+            ? `${mapped}, not verified`
             : r.source === 'import'
-              ? 'as imported'
+              ? 'as recorded when the customer left'
               : 'no reason given';
     lines.push(`    reason: ${r.code} — ${r.label} (${detail})`);
     if (c.words.cancellation) lines.push(`    cancellation: ${quote(c.words.cancellation)}`);

@@ -36,6 +36,7 @@ describeEachEngine('fix the causes: reports', (engine) => {
       expect(eur.map((r) => r.cumulativeShare)).toEqual([240_000, 432_000, 612_000, 672_000, 702_000].map((v) => share(v, EUR_TOTAL)));
       expect(eur[2]).toMatchObject({ label: 'Slow response', customers: 2, customerShare: share(2, 6) });
       expect(report.sections[1]!.rows).toEqual([expect.objectContaining({ code: 'price.too_expensive', revenue: 96_000, share: 1, cumulativeShare: 1 })]);
+      expect(formatPareto(report)).toContain('their reason is unknown until a recovery call confirms one');
       // C7 left before the period; C9 is active.
       expect(eur.flatMap((r) => r.customers).reduce((a, b) => a + b, 0)).toBe(6);
     });
@@ -184,7 +185,7 @@ describeEachEngine('fix the causes: reports', (engine) => {
       const [c2, , c1, c8] = report.customers;
       expect(c2).toMatchObject({
         servedBy: { code: 'E1', name: 'Anna Berg' },
-        reason: { code: 'service.unresolved_complaint', source: 'verified', group: { code: 'service' }, mapped: { code: 'price.too_expensive' }, verified: { code: 'service.unresolved_complaint' } },
+        reason: { code: 'service.unresolved_complaint', source: 'verified', group: { code: 'service' }, mapping: 'rule', mapped: { code: 'price.too_expensive' }, verified: { code: 'service.unresolved_complaint' } },
         words: {
           cancellation: 'Way too expensive for us',
           call: { by: { code: 'A1' }, explanation: 'Our complaint about the broken router was never resolved', diagnosed: { code: 'service.unresolved_complaint' }, confirmed: true },
@@ -194,7 +195,7 @@ describeEachEngine('fix the causes: reports', (engine) => {
         reason: { code: 'service.slow_response', source: 'mapped', verified: null },
         words: { cancellation: 'We waited days for a call back', call: { diagnosed: { code: 'product.quality' }, confirmed: false, outcome: 'declined' } },
       });
-      expect(c8).toMatchObject({ reason: { code: 'product.missing_feature', source: 'call', mapped: null }, words: { cancellation: null } });
+      expect(c8).toMatchObject({ reason: { code: 'product.missing_feature', source: 'call', mapping: null, mapped: null }, words: { cancellation: null } });
 
       const text = formatFeedback(report);
       expect(text).toContain('5 customers left: 4 lost, 1 fell asleep (company: 7)');
@@ -203,6 +204,8 @@ describeEachEngine('fix the causes: reports', (engine) => {
       expect(text).toContain('cancellation: "Way too expensive for us"');
       expect(text).toContain('"Our complaint about the broken router was never resolved"; diagnosed service.unresolved_complaint, confirmed by the customer');
       expect(text).toContain('diagnosed product.quality, not confirmed by the customer');
+      expect(text).toContain('reason: service.slow_response — Slow response (mapped from the cancellation text, not verified)');
+      expect(text).toContain('reason: product.missing_feature — Missing feature (confirmed in a recovery call)');
     });
 
     it("gives an employee's view, and needs exactly one of team or employee", async () => {

@@ -61,13 +61,13 @@ export function lossesCte(f: LossFilter): RawBuilder<unknown> {
     FROM (
       SELECT t.customer_id, t.id AS transition_id, t.to_state, t.effective_at, t.currency::text AS currency,
              coalesce(t.value_lost, 0)::bigint AS value_lost,
-             cr.contract_id, cr.mapped_code, cr.verified_code, cr.original_text, cc.diagnosed_reason AS confirmed_code,
+             cr.contract_id, cr.source AS mapping, cr.mapped_code, cr.verified_code, cr.original_text, cc.diagnosed_reason AS confirmed_code,
              coalesce(cr.verified_code, cc.diagnosed_reason, cr.mapped_code, t.reason_code, 'unknown') AS code,
              CASE WHEN cr.verified_code IS NOT NULL THEN 'verified' WHEN cc.diagnosed_reason IS NOT NULL THEN 'call'
                   WHEN cr.mapped_code IS NOT NULL THEN 'mapped' WHEN t.reason_code IS NOT NULL THEN 'import' ELSE 'none' END AS source
       FROM state_transitions t
       LEFT JOIN LATERAL (
-        SELECT r.contract_id, r.mapped_code, r.verified_code, r.original_text
+        SELECT r.contract_id, r.source, r.mapped_code, r.verified_code, r.original_text
         FROM contracts c JOIN contract_reasons r ON r.contract_id = c.id
         WHERE c.customer_id = t.customer_id
           AND date_trunc('milliseconds', coalesce(c.ends_at, c.cancelled_at)) = date_trunc('milliseconds', t.effective_at)
@@ -214,6 +214,8 @@ export interface FeedbackLossRow {
   groupCode: string;
   source: ReasonSource;
   contractId: number | null;
+  /** How the contract's reason was mapped (src/analyse): given in the import, by a rule, or nothing matched. */
+  mapping: 'import' | 'rule' | 'none' | null;
   mappedCode: string | null;
   verifiedCode: string | null;
   originalText: string | null;
@@ -245,6 +247,7 @@ export async function feedbackLosses(db: Db, f: LossFilter): Promise<FeedbackLos
     group_code: string;
     source: ReasonSource;
     contract_id: number | null;
+    mapping: 'import' | 'rule' | 'none' | null;
     mapped_code: string | null;
     verified_code: string | null;
     original_text: string | null;
@@ -286,6 +289,7 @@ export async function feedbackLosses(db: Db, f: LossFilter): Promise<FeedbackLos
     groupCode: r.group_code,
     source: r.source,
     contractId: r.contract_id === null ? null : Number(r.contract_id),
+    mapping: r.mapping,
     mappedCode: r.mapped_code,
     verifiedCode: r.verified_code,
     originalText: r.original_text,
