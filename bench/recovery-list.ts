@@ -1,5 +1,6 @@
 /**
- * Timing of the prioritised recovery list on a generated table of N recovery scores (default 1,000,000) on
+ * Timing of the prioritised recovery list on a generated table of N recovery scores (default 1,000,000; six
+ * currencies, one of them without an exchange rate) on
  * PostgreSQL: `npx tsx bench/recovery-list.ts [--rows 1000000] [--url postgres://…]` (default URL:
  * WINBACK_BENCH_DATABASE_URL, DATABASE_URL or postgres://postgres@127.0.0.1:5432/test). Works in a fresh schema
  * that is dropped afterwards. Prints the median and worst of several runs per query, through `listRecovery`
@@ -20,19 +21,27 @@ const database = await openDatabase({ databaseUrl: url, schema });
 try {
   const t0 = performance.now();
   await sql`INSERT INTO teams (code, name) SELECT 'T' || g, 'Team ' || g FROM generate_series(1, 8) g`.execute(database.db);
+  // Customers in five currencies with a rate (the seeded ones) and 1 % in SEK without one: their scores have no
+  // value in the reporting currency and sort last, as a scoring run writes them.
   await sql`INSERT INTO customers (external_id, name, currency, team_id)
-            SELECT 'C' || g, 'Customer ' || g, 'EUR', 1 + floor(random() * 8)::int FROM generate_series(1, ${rows}::int) g`.execute(database.db);
+            SELECT 'C' || g, 'Customer ' || g,
+                   CASE WHEN r < 0.01 THEN 'SEK' ELSE (ARRAY['EUR','EUR','EUR','EUR','GBP','CHF','USD','PLN'])[1 + floor(random() * 8)::int] END,
+                   1 + floor(random() * 8)::int
+            FROM (SELECT g, random() AS r FROM generate_series(1, ${rows}::int) g) x`.execute(database.db);
   await sql`
     INSERT INTO recovery_scores (customer_id, as_of, state, state_since, segment, reason_code, team_id, currency, measure,
-                                 p_recovery, value_if_recovered, cost, expected_value, explanation)
+                                 p_recovery, value_if_recovered, cost, expected_value, explanation,
+                                 reporting_currency, exchange_rate, value_if_recovered_reporting, cost_reporting, expected_value_reporting)
     SELECT id, '2025-01-01', CASE WHEN random() < 0.4 THEN 'lost' ELSE 'sleeping' END,
            '2025-01-01'::timestamptz - (random() * 1000)::int * interval '1 day',
            (ARRAY['true_friends','butterflies','barnacles','strangers'])[1 + floor(random() * 4)::int],
            (ARRAY['price.too_expensive','price','service.poor_support','relocation','unknown','billing.error','competitor.switched'])[1 + floor(random() * 7)::int],
-           team_id, 'EUR', 'agent_call', p, v, 1500, round(p * v)::bigint - 1500,
+           team_id, currency, 'agent_call', p, v, 1500, round(p * v)::bigint - 1500,
            jsonb_build_object('pRecovery', jsonb_build_object('value', p), 'valueIfRecovered', jsonb_build_object('value', v, 'method', 'contract'),
-                              'cost', jsonb_build_object('amount', 1500, 'measure', 'agent_call'))
-    FROM (SELECT id, team_id, 0.01 + random() * 0.4 AS p, (random() ^ 3 * 500000)::bigint AS v FROM customers) x`.execute(database.db);
+                              'cost', jsonb_build_object('amount', 1500, 'measure', 'agent_call')),
+           'EUR', rate, round(v * rate)::bigint, round(1500 * rate)::bigint, round((round(p * v)::bigint - 1500) * rate)::bigint
+    FROM (SELECT c.id, c.team_id, c.currency, 0.01 + random() * 0.4 AS p, (random() ^ 3 * 500000)::bigint AS v, x.rate
+          FROM customers c LEFT JOIN (SELECT currency::text, rate FROM exchange_rates UNION ALL SELECT 'EUR', 1) x ON x.currency = c.currency) y`.execute(database.db);
   // Scores are written by one INSERT … SELECT in production too; VACUUM sets the visibility map (index-only
   // checks) as autovacuum would shortly after.
   await sql`VACUUM ANALYZE recovery_scores`.execute(database.db);
@@ -50,12 +59,21 @@ try {
     ['state+segment+reason+team+min-value', { state: 'lost', segment: 'barnacles', reason: 'service', team: 'T2', minValue: 1000 }],
     ['no match: reason=business_closed (absent)', { reason: 'business_closed' }],
     ['no match: min-value above the maximum', { minValue: 10_000_000 }],
+    ['ascending (unconverted still last)', { order: 'asc' }],
     ['sort value', { sort: 'value' }],
     ['sort p_recovery', { sort: 'p_recovery' }],
     ['sort lost_since', { sort: 'lost_since' }],
     ['sort lost_since asc', { sort: 'lost_since', order: 'asc' }],
     ['segment=strangers sort p_recovery', { segment: 'strangers', sort: 'p_recovery' }],
   ];
+  // Keyset cursors (the `next` format of listRecovery) where the converted part ends: 20 rows before its end, and
+  // the first unconverted row.
+  const cursor = (key: number | null, id: number) => Buffer.from(JSON.stringify([key, id])).toString('base64url');
+  const { rows: edge } = await sql<{ ev: number; id: number }>`
+    SELECT expected_value_reporting AS ev, customer_id AS id FROM recovery_scores WHERE expected_value_reporting IS NOT NULL
+    ORDER BY expected_value_reporting ASC, customer_id DESC LIMIT 1 OFFSET 20`.execute(database.db);
+  if (edge[0]) cases.push(['keyset across into the unconverted part', { after: cursor(Number(edge[0].ev), Number(edge[0].id)) }]);
+  cases.push(['keyset inside the unconverted part', { after: cursor(null, 0) }]);
   console.log(`${'query (limit 50)'.padEnd(42)} ${'median ms'.padStart(10)} ${'max ms'.padStart(8)}`);
   for (const [name, query] of cases) {
     const times: number[] = [];

@@ -13,10 +13,16 @@ import {
   mapContractReasons,
   recordRecoveryOutcome,
   removeReasonRule,
+  listRecoveryCosts,
+  listRecoveryPriors,
   scoreRecovery,
+  setRecoveryCost,
+  setRecoveryPrior,
   testReasonText,
+  topFactors,
   verifyContractReason,
 } from './index.js';
+import { setExchangeRate, setReportingCurrency } from '../currency/index.js';
 
 const AS_OF = new Date('2025-01-01T00:00:00Z');
 
@@ -208,11 +214,17 @@ describeEachEngine('analyse', (engine) => {
       const k4 = await contract(database, c.K4, 'C-K4', { started: '2022-01-01', ends: '2024-06-01', cancelled: '2024-03-01', text: 'moved', monthly: 2000 });
       c.K5 = await customer(database, 'K5');
       await contract(database, c.K5, 'C-K5', { started: '2021-01-01', monthly: 3000 });
+      // SEK has no exchange rate: K6 (a contract) and K7 (nothing) cannot be ranked against the others.
+      c.K6 = await customer(database, 'K6', { currency: 'SEK' });
+      await contract(database, c.K6, 'C-K6', { started: '2021-01-01', ends: '2024-05-01', monthly: 50000, currency: 'SEK' });
+      c.K7 = await customer(database, 'K7', { currency: 'SEK' });
       await state(database, c.K1, 'lost', '2024-01-01T00:00:00Z');
       await state(database, c.K2, 'sleeping', '2024-03-01T00:00:00Z');
       await state(database, c.K3, 'lost', '2024-09-01T00:00:00Z');
       await state(database, c.K4, 'lost', '2024-06-01T00:00:00Z');
       await state(database, c.K5, 'active', '2021-01-01T00:00:00Z');
+      await state(database, c.K6, 'lost', '2024-05-01T00:00:00Z');
+      await state(database, c.K7, 'lost', '2023-06-01T00:00:00Z');
       const seg = (customer_id: number, segment: 'true_friends' | 'strangers' | 'barnacles') => ({
         customer_id, as_of: AS_OF, tenure_days: 1, profit: 1, currency: 'EUR', tenure_threshold_days: 0, profit_threshold: 0, threshold_source: 'explicit' as const,
         long_relationship: true, high_profit: true, segment, recency_days: 1, frequency: 1, monetary: 1, r_score: 1, f_score: 1, m_score: 1,
@@ -254,7 +266,7 @@ describeEachEngine('analyse', (engine) => {
 
     it('computes P(recovery) × value − cost as hand-computed, with the explanation', async () => {
       const result = await scoreRecovery(database, { asOf: AS_OF, marginRatio: 0.5 });
-      expect(result.scored).toBe(4);
+      expect(result.scored).toBe(6);
       const rows = await database.db.selectFrom('recovery_scores').selectAll().execute();
       const by = (id: number) => rows.find((r) => Number(r.customer_id) === id)!;
       const dert = sbgDert(result.contractModel.params, 0.1, 0);
@@ -285,9 +297,33 @@ describeEachEngine('analyse', (engine) => {
       expect(Number(k2.expected_value)).toBe(Math.round(0.075 * Number(k2.value_if_recovered)) - 1500);
       expect(k2.explanation).toMatchObject({ valueIfRecovered: { method: 'orders', expectedSpend: 4000, marginRatio: 0.3 }, reason: { code: 'unknown' } });
 
-      // K3: no segment, no reason, no model value, GBP cost 13.00 → −1300.
+      // K3: no segment, no reason, no model value, GBP cost 13.00 → −1300; in EUR at 1.17: −1521.
       const k3 = by(c.K3!);
       expect([k3.p_recovery, Number(k3.value_if_recovered), Number(k3.cost), Number(k3.expected_value)]).toEqual([0.1, 0, 1300, -1300]);
+      expect([k3.reporting_currency, Number(k3.exchange_rate), k3.value_if_recovered_reporting, k3.cost_reporting, k3.expected_value_reporting]).toEqual(['EUR', 1.17, 0, 1521, -1521]);
+      expect(k3.explanation).toMatchObject({
+        reporting: { currency: 'EUR', from: 'GBP', rate: '1.17', original: { currency: 'GBP', expectedValue: -1300, cost: 1300 }, expectedValue: -1521, cost: 1521, note: null },
+      });
+      expect(topFactors({ explanation: k3.explanation, currency: 'GBP' })).toContain('EV -13.00 GBP × 1.17 = -15.21 EUR');
+      // EUR customers: rate 1, the same amounts.
+      expect([k1.reporting_currency, Number(k1.exchange_rate), k1.expected_value_reporting, k1.cost_reporting]).toEqual(['EUR', 1, Number(k1.expected_value), 1500]);
+      // SEK, no rate: valued in SEK, not converted, and the run says so, naming the currency.
+      const k6 = by(c.K6!);
+      expect(Number(k6.value_if_recovered)).toBeGreaterThan(0);
+      expect([k6.currency, k6.exchange_rate, k6.value_if_recovered_reporting, k6.cost_reporting, k6.expected_value_reporting]).toEqual(['SEK', null, null, null, null]);
+      expect(k6.explanation).toMatchObject({ reporting: { from: 'SEK', rate: null, expectedValue: null, note: expect.stringContaining('no exchange rate SEK → EUR') } });
+      expect(by(c.K7!).expected_value_reporting).toBeNull();
+      expect(result.unconverted).toEqual([{ currency: 'SEK', customers: 2 }]);
+      expect(result.warnings).toContainEqual(expect.stringContaining('no exchange rate SEK → EUR: 2 customers scored in SEK are not converted'));
+      expect(result.reportingCurrency).toBe('EUR');
+      expect(result.rates.map((r) => [r.currency, r.rate])).toEqual([['EUR', '1'], ['GBP', '1.17']]);
+      const lost = rows.filter((r) => r.state === 'lost');
+      expect(result.byState.find((x) => x.state === 'lost')).toEqual({
+        state: 'lost',
+        customers: 5,
+        unconverted: 2,
+        expectedValue: lost.reduce((sum, r) => sum + (r.expected_value_reporting ?? 0), 0),
+      });
       // K4: verified billing.error (mapped relocation kept) → (any, billing.error) Beta(7, 13) = 0.35.
       const k4 = by(c.K4!);
       expect(k4.p_recovery).toBeCloseTo(0.35, 12);
@@ -301,23 +337,33 @@ describeEachEngine('analyse', (engine) => {
 
     it('lists with filters, sorting, offset and keyset paging', async () => {
       const all = await listRecovery(database, { limit: 100 });
-      const evs = all.items.map((i) => i.expectedValue);
+      // Ranked in EUR; the two SEK customers without a rate after every converted score, by customer id.
+      const evs = all.items.slice(0, 4).map((i) => i.expectedValueReporting!);
       expect(evs).toEqual([...evs].sort((a, b) => b - a));
-      expect(all.items.map((i) => i.rank)).toEqual([1, 2, 3, 4]);
+      expect(all.items.slice(4).map((i) => [i.customerId, i.expectedValueReporting])).toEqual([[c.K6, null], [c.K7, null]]);
+      expect(all.items.map((i) => i.rank)).toEqual([1, 2, 3, 4, 5, 6]);
       expect(all.next).toBeNull();
+      const k3 = all.items.find((i) => i.customerId === c.K3)!;
+      expect(k3).toMatchObject({ currency: 'GBP', expectedValue: -1300, reportingCurrency: 'EUR', exchangeRate: '1.17', expectedValueReporting: -1521, costReporting: 1521 });
+      const ascending = (await listRecovery(database, { order: 'asc', limit: 100 })).items;
+      expect(ascending.slice(4).map((i) => i.customerId)).toEqual([c.K7, c.K6]);
+      expect(ascending.slice(0, 4).map((i) => i.customerId)).toEqual(all.items.slice(0, 4).map((i) => i.customerId).reverse());
       expect((await listRecovery(database, { state: 'sleeping' })).items.map((i) => i.customerId)).toEqual([c.K2]);
       expect((await listRecovery(database, { segment: 'true_friends' })).items.map((i) => i.customerId)).toEqual([c.K1]);
       expect((await listRecovery(database, { reason: 'price' })).items.map((i) => i.customerId)).toEqual([c.K1]);
       expect((await listRecovery(database, { reason: 'billing' })).items.map((i) => i.customerId)).toEqual([c.K4]);
       expect(new Set((await listRecovery(database, { team: 'T1' })).items.map((i) => i.customerId))).toEqual(new Set([c.K1, c.K4]));
-      expect((await listRecovery(database, { minValue: 0 })).items.every((i) => i.expectedValue >= 0)).toBe(true);
+      const atLeast = (await listRecovery(database, { minValue: -1521 })).items;
+      expect(atLeast.map((i) => i.customerId)).toContain(c.K3);
+      expect(atLeast.every((i) => i.expectedValueReporting !== null && i.expectedValueReporting >= -1521)).toBe(true);
+      expect((await listRecovery(database, { minValue: -1520 })).items.map((i) => i.customerId)).not.toContain(c.K3);
       await expect(listRecovery(database, { team: 'nope' })).rejects.toMatchObject({ code: 'unknown_team' });
 
       for (const sort of ['expected_value', 'value', 'p_recovery', 'lost_since'] as const) {
         for (const order of ['desc', 'asc'] as const) {
           const full = (await listRecovery(database, { sort, order, limit: 100 })).items.map((i) => i.customerId);
           const paged: number[] = [];
-          for (let page = 1; page <= 2; page++) paged.push(...(await listRecovery(database, { sort, order, limit: 2, page })).items.map((i) => i.customerId));
+          for (let page = 1; page <= 3; page++) paged.push(...(await listRecovery(database, { sort, order, limit: 2, page })).items.map((i) => i.customerId));
           expect(paged).toEqual(full);
           const keyset: number[] = [];
           let after: string | undefined;
@@ -331,7 +377,7 @@ describeEachEngine('analyse', (engine) => {
         }
       }
       const since = (await listRecovery(database, { sort: 'lost_since' })).items.map((i) => i.customerId);
-      expect(since).toEqual([c.K3, c.K4, c.K2, c.K1]);
+      expect(since).toEqual([c.K3, c.K4, c.K6, c.K2, c.K1, c.K7]);
       const first = (await listRecovery(database, { limit: 1 })).items[0]!;
       expect(first).toMatchObject({ externalId: expect.any(String), explanation: expect.objectContaining({ formula: expect.any(String) }) });
     });
@@ -360,11 +406,116 @@ describeEachEngine('analyse', (engine) => {
         expect(seg.statusCode).toBe(200);
         const score = await app.inject({ method: 'POST', url: '/api/v1/recovery/score', payload: { asOf: '2025-01-01', measure: 'executive_call' } });
         expect(score.statusCode).toBe(200);
-        expect(score.json()).toMatchObject({ scored: 4, measure: 'executive_call' });
+        expect(score.json()).toMatchObject({ scored: 6, measure: 'executive_call' });
         expect((await app.inject({ method: 'POST', url: '/api/v1/recovery/score', payload: { measure: 'carrier_pigeon' } })).statusCode).toBe(422);
+
+        // Priors and costs: read, set with the same schemas, refused with a coded error.
+        const priors = (await app.inject({ method: 'GET', url: '/api/v1/recovery/priors' })).json() as { priors: { segment: string | null; reasonCode: string | null; alpha: number }[] };
+        expect(priors.priors).toContainEqual(expect.objectContaining({ segment: null, reasonCode: 'billing.error', alpha: 7, beta: 13 }));
+        const put = await app.inject({ method: 'PUT', url: '/api/v1/recovery/priors', payload: { segment: 'strangers', reasonCode: 'any', rate: '0.05', weight: 20, rationale: 'api' } });
+        expect(put.statusCode, put.body).toBe(200);
+        expect(put.json()).toMatchObject({ segment: 'strangers', reasonCode: null, alpha: 1, beta: 19, rationale: 'api' });
+        const reread = (await app.inject({ method: 'GET', url: '/api/v1/recovery/priors' })).json() as typeof priors;
+        expect(reread.priors.filter((p) => p.segment === 'strangers' && p.reasonCode === null)).toEqual([expect.objectContaining({ alpha: 1, beta: 19 })]);
+        const unknownReason = await app.inject({ method: 'PUT', url: '/api/v1/recovery/priors', payload: { reasonCode: 'weather', alpha: 1, beta: 2 } });
+        expect(unknownReason.statusCode).toBe(422);
+        expect(unknownReason.json().error).toMatchObject({ domain: 'analyse', code: 'unknown_reason' });
+        const unknownSegment = await app.inject({ method: 'PUT', url: '/api/v1/recovery/priors', payload: { segment: 'vip', alpha: 1, beta: 2 } });
+        expect(unknownSegment.statusCode).toBe(422);
+        expect(unknownSegment.json().error.message).toContain('segment: unknown segment: expected one of true_friends');
+        const costPut = await app.inject({ method: 'PUT', url: '/api/v1/recovery/costs', payload: { measure: 'offer', currency: 'chf', amount: '30.00' } });
+        expect(costPut.statusCode, costPut.body).toBe(200);
+        expect(costPut.json()).toMatchObject({ measure: 'offer', currency: 'CHF', amount: 3000, description: 'An agent call plus a win-back offer' });
+        const costs = (await app.inject({ method: 'GET', url: '/api/v1/recovery/costs' })).json() as { costs: { measure: string; currency: string; amount: number }[] };
+        expect(costs.costs.find((x) => x.measure === 'offer' && x.currency === 'CHF')!.amount).toBe(3000);
+        const badAmount = await app.inject({ method: 'PUT', url: '/api/v1/recovery/costs', payload: { measure: 'offer', currency: 'EUR', amount: '1.234' } });
+        expect(badAmount.statusCode).toBe(422);
+        expect(badAmount.json().error.message).toContain('amount: has 3 decimal places but EUR has 2');
+        const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+        expect(Object.keys(doc.paths['/api/v1/recovery/priors'].put.requestBody.content['application/json'].schema.properties)).toEqual(
+          expect.arrayContaining(['segment', 'reasonCode', 'alpha', 'beta', 'rate', 'weight', 'rationale']),
+        );
+        expect(doc.paths['/api/v1/recovery/costs'].put.requestBody.content['application/json'].schema.properties).toHaveProperty('amount');
       } finally {
         await app.close();
       }
+    });
+
+    it('uses an edited prior and an edited cost from the next scoring on', async () => {
+      const score = async () => {
+        await scoreRecovery(database, { asOf: AS_OF, marginRatio: 0.5 });
+        return database.db.selectFrom('recovery_scores').selectAll().where('customer_id', '=', c.K1!).executeTakeFirstOrThrow();
+      };
+      const before = await score();
+      expect(before.p_recovery).toBeCloseTo(6 / 23, 12); // (any, price) Beta(4, 16), 2 of 3 won
+
+      // The friendlier form: rate 0.5 with the weight of 10 attempts = Beta(5, 5) for true friends leaving over price.
+      const prior = await setRecoveryPrior(database, { segment: 'true_friends', reasonCode: 'price', rate: 0.5, weight: 10, rationale: 'loyal, price-sensitive' });
+      expect(prior).toMatchObject({ segment: 'true_friends', reasonCode: 'price', alpha: 5, beta: 5, mean: 0.5, weight: 10, rationale: 'loyal, price-sensitive' });
+      const cost = await setRecoveryCost(database, { measure: 'agent_call', currency: 'eur', amount: '20.50' });
+      expect(cost).toMatchObject({ measure: 'agent_call', currency: 'EUR', amount: 2050 });
+      // Stored scores keep what they were computed with until the next scoring.
+      const stored = await database.db.selectFrom('recovery_scores').select(['p_recovery', 'cost']).where('customer_id', '=', c.K1!).executeTakeFirstOrThrow();
+      expect([stored.p_recovery, Number(stored.cost)]).toEqual([before.p_recovery, 1500]);
+
+      const after = await score();
+      expect(after.p_recovery).toBeCloseTo(7 / 13, 12); // (5 + 2) / (10 + 3)
+      expect(Number(after.cost)).toBe(2050);
+      expect(Number(after.value_if_recovered)).toBe(Number(before.value_if_recovered));
+      expect(Number(after.expected_value)).toBe(expectedRecoveryValue(7 / 13, Number(after.value_if_recovered), 2050));
+      expect(after.explanation).toMatchObject({ pRecovery: { prior: { id: prior.id, segment: 'true_friends', reasonCode: 'price', alpha: 5, beta: 5 } } });
+
+      // Setting the cell again replaces it (one row, same id); alpha and beta directly.
+      const again = await setRecoveryPrior(database, { segment: 'true_friends', reasonCode: 'price', alpha: 3, beta: 7 });
+      expect(again).toMatchObject({ id: prior.id, alpha: 3, beta: 7, rationale: null });
+      const cells = (await listRecoveryPriors(database)).filter((p) => p.segment === 'true_friends' && p.reasonCode === 'price');
+      expect(cells).toHaveLength(1);
+      // "any" cells conflict like the others: the (any, any) row is replaced, not duplicated.
+      const anyAny = await setRecoveryPrior(database, { alpha: 1, beta: 9 });
+      expect((await listRecoveryPriors(database)).filter((p) => p.segment === null && p.reasonCode === null)).toEqual([expect.objectContaining({ id: anyAny.id, alpha: 1, beta: 9 })]);
+      expect((await score()).p_recovery).toBeCloseTo((3 + 2) / (10 + 3), 12);
+      expect((await listRecoveryCosts(database)).find((x) => x.measure === 'agent_call' && x.currency === 'EUR')).toMatchObject({ amount: 2050, description: expect.stringContaining('recovery call') });
+
+      await expect(setRecoveryPrior(database, { reasonCode: 'nope', alpha: 1, beta: 1 })).rejects.toMatchObject({ code: 'unknown_reason', kind: 'invalid_input' });
+      await expect(setRecoveryPrior(database, { segment: 'vip' as 'strangers', alpha: 1, beta: 1 })).rejects.toMatchObject({ code: 'invalid_options', message: expect.stringContaining('unknown segment') });
+      await expect(setRecoveryPrior(database, { alpha: 1, beta: 1, rate: 0.2, weight: 5 })).rejects.toMatchObject({ message: expect.stringContaining('not both') });
+      await expect(setRecoveryPrior(database, { rate: 0.2 })).rejects.toMatchObject({ message: expect.stringContaining('give alpha and beta, or rate and weight') });
+      await expect(setRecoveryPrior(database, { alpha: 0, beta: 1 })).rejects.toMatchObject({ message: expect.stringContaining('alpha must be greater than 0') });
+      await expect(setRecoveryCost(database, { measure: 'agent_call', currency: 'EUR', amount: '12.505' })).rejects.toMatchObject({ message: expect.stringContaining('has 3 decimal places but EUR has 2') });
+      await expect(setRecoveryCost(database, { measure: 'Agent Call', currency: 'EUR', amount: '1' })).rejects.toMatchObject({ code: 'invalid_options' });
+      expect(await setRecoveryCost(database, { measure: 'gift', currency: 'JPY', amount: 1500 })).toMatchObject({ amount: 1500, currency: 'JPY' });
+    });
+
+    it('converts at the rates of the scoring run: a changed rate or reporting currency applies from the next one', async () => {
+      const k3 = async () => (await listRecovery(database, { limit: 100 })).items.find((i) => i.customerId === c.K3)!;
+      await scoreRecovery(database, { asOf: AS_OF, marginRatio: 0.5 });
+      const cost = (await k3()).cost;
+      expect((await k3()).exchangeRate).toBe('1.17');
+      await setExchangeRate(database, { currency: 'GBP', rate: '1.2', updatedBy: 'test' });
+      expect((await k3()).exchangeRate).toBe('1.17');
+      await scoreRecovery(database, { asOf: AS_OF, marginRatio: 0.5 });
+      expect(await k3()).toMatchObject({ exchangeRate: '1.2', costReporting: Math.round(cost * 1.2) });
+
+      // A rate for SEK makes K6 and K7 comparable: no longer last, no warning.
+      const result = await (async () => {
+        await setExchangeRate(database, { currency: 'SEK', rate: '0.087', updatedBy: 'test' });
+        return scoreRecovery(database, { asOf: AS_OF, marginRatio: 0.5 });
+      })();
+      expect(result.unconverted).toEqual([]);
+      expect(result.warnings.some((w) => w.includes('exchange rate'))).toBe(false);
+      const list = (await listRecovery(database, { limit: 100 })).items;
+      expect(list.every((i) => i.expectedValueReporting !== null)).toBe(true);
+      const k6 = list.find((i) => i.customerId === c.K6)!;
+      expect(k6.expectedValueReporting).toBe(Math.round(k6.expectedValue * 0.087));
+
+      // Reporting in GBP: EUR amounts converted at 1 / 1.2, GBP ones as they are.
+      await setReportingCurrency(database, { currency: 'GBP', updatedBy: 'test' });
+      const inGbp = await scoreRecovery(database, { asOf: AS_OF, marginRatio: 0.5 });
+      expect(inGbp.reportingCurrency).toBe('GBP');
+      const items = (await listRecovery(database, { limit: 100 })).items;
+      expect(items.find((i) => i.customerId === c.K3)).toMatchObject({ reportingCurrency: 'GBP', exchangeRate: '1', expectedValueReporting: -cost });
+      const k1 = items.find((i) => i.customerId === c.K1)!;
+      expect(k1).toMatchObject({ exchangeRate: '0.833333333333', expectedValueReporting: Math.round(k1.expectedValue * 0.833333333333) });
     });
   });
 });

@@ -27,7 +27,13 @@
  *
  * Costs (recovery_costs, seeded per currency): agent_call 15.00, executive_call 60.00, offer 25.00 (EUR;
  * similar in CHF/GBP/USD/PLN). The measure is chosen per scoring run (default agent_call); a currency without a
- * cost row is charged 0 and the explanation says so.
+ * cost row is charged 0 and the explanation says so. Priors and costs are edited by users
+ * (setRecoveryPrior, setRecoveryCost) and apply from the next scoring.
+ *
+ * Each score is computed in the customer's currency and also stored converted into the reporting currency at
+ * the rates of the scoring run (src/currency), with the rate on the row and in the explanation; the list ranks,
+ * sums and filters on the converted values. A currency without a rate is not converted: its scores have no
+ * reporting-currency value, come last in the list, and the run warns naming the currency.
  */
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/engine.js';
@@ -45,17 +51,23 @@ import {
   type ParetoNbdParams,
   type SbgParams,
 } from '../stats/index.js';
+import { formatMinor } from '../currency/money.js';
+import { loadConversion } from '../currency/service.js';
 import { AnalyseError } from './errors.js';
 import { findPrior, pRecovery, type RecoveryPrior } from './expected-value.js';
 import { mapContractReasonsIn, testReasonText } from './reasons.js';
 import {
   parseOptions,
+  recoveryCostInputSchema,
   recoveryListQuerySchema,
+  recoveryPriorInputSchema,
   recoveryOutcomeSchema,
   recoveryScoreOptionsSchema,
   SEGMENTS,
+  type RecoveryCostInput,
   type RecoveryListQueryInput,
   type RecoveryOutcomeInput,
+  type RecoveryPriorInput,
   type RecoveryScoreOptionsInput,
 } from './schemas.js';
 import { computeSegments, DEFAULT_MARGIN_RATIO, observedMarginRatio } from './segments.js';
@@ -65,42 +77,79 @@ const DEFAULT_ANNUAL_DISCOUNT = 0.1;
 const DEFAULT_HORIZON_MONTHS = 24;
 const MS_PER_DAY = 86_400_000;
 
-export async function listRecoveryPriors(database: Database): Promise<RecoveryPrior[]> {
+export async function listRecoveryPriors(database: Database): Promise<(RecoveryPrior & { updatedAt: Date })[]> {
   const rows = await database.db.selectFrom('recovery_priors').selectAll().orderBy('segment').orderBy('reason_code').execute();
-  return rows.map((r) => ({ id: Number(r.id), segment: r.segment, reasonCode: r.reason_code, alpha: r.alpha, beta: r.beta, rationale: r.rationale }));
+  return rows.map((r) => ({ ...priorOf(r), updatedAt: r.updated_at }));
 }
 
-/** Sets (inserts or replaces) the prior of a cell. */
-export async function setRecoveryPrior(
-  database: Database,
-  input: { segment: SegmentName | null; reasonCode: string | null; alpha: number; beta: number; rationale?: string | null },
-): Promise<void> {
-  if (!(input.alpha > 0) || !(input.beta > 0)) throw new AnalyseError('invalid_options', 'alpha and beta must be positive');
-  await database.db.transaction().execute(async (trx) => {
-    const q = trx.deleteFrom('recovery_priors');
-    await (input.segment === null ? q.where('segment', 'is', null) : q.where('segment', '=', input.segment))
-      .where((eb) => (input.reasonCode === null ? eb('reason_code', 'is', null) : eb('reason_code', '=', input.reasonCode)))
-      .execute();
-    await trx
-      .insertInto('recovery_priors')
-      .values({ segment: input.segment, reason_code: input.reasonCode, alpha: input.alpha, beta: input.beta, rationale: input.rationale ?? null })
-      .execute();
-  });
+const priorOf = (r: { id: number; segment: SegmentName | null; reason_code: string | null; alpha: number; beta: number; rationale: string | null }): RecoveryPrior => ({
+  id: Number(r.id),
+  segment: r.segment,
+  reasonCode: r.reason_code,
+  alpha: r.alpha,
+  beta: r.beta,
+  rationale: r.rationale,
+});
+
+/** Sets (inserts or replaces) the prior of a cell; it applies from the next scoring. */
+export async function setRecoveryPrior(database: Database, input: RecoveryPriorInput): Promise<RecoveryPrior & { mean: number; weight: number }> {
+  const o = parseOptions(recoveryPriorInputSchema, input, 'recovery prior');
+  if (o.reasonCode !== null) {
+    const known = await database.db.selectFrom('reasons').select('code').where('code', '=', o.reasonCode).executeTakeFirst();
+    if (!known) throw new AnalyseError('unknown_reason', `no reason code "${o.reasonCode}" in the catalogue (see \`winback reasons\`), or "any"`);
+  }
+  // A new alpha and beta without a rationale drop the old one: it explained the old numbers.
+  const rationale = o.rationale ?? null;
+  // The cell (segment, reason) is unique with NULLS NOT DISTINCT, so "any" cells conflict like any other.
+  const row = await database.db
+    .insertInto('recovery_priors')
+    .values({ segment: o.segment, reason_code: o.reasonCode, alpha: o.alpha, beta: o.beta, rationale })
+    .onConflict((oc) => oc.columns(['segment', 'reason_code']).doUpdateSet({ alpha: o.alpha, beta: o.beta, rationale, updated_at: sql`now()` }))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { ...priorOf(row), mean: row.alpha / (row.alpha + row.beta), weight: row.alpha + row.beta };
 }
 
-export async function listRecoveryCosts(database: Database) {
+export interface RecoveryCost {
+  measure: string;
+  currency: string;
+  /** Minor units of `currency`. */
+  amount: number;
+  description: string | null;
+  updatedAt: Date;
+}
+
+export async function listRecoveryCosts(database: Database): Promise<RecoveryCost[]> {
   const rows = await database.db.selectFrom('recovery_costs').selectAll().orderBy('measure').orderBy('currency').execute();
-  return rows.map((r) => ({ measure: r.measure, currency: r.currency, amount: Number(r.amount), description: r.description }));
+  return rows.map(costOf);
 }
 
-export async function setRecoveryCost(database: Database, input: { measure: string; currency: string; amount: number; description?: string | null }): Promise<void> {
-  if (!/^[a-z][a-z0-9_]*$/.test(input.measure)) throw new AnalyseError('invalid_options', `measure "${input.measure}": lower-case letters, digits and _`);
-  if (!Number.isSafeInteger(input.amount) || input.amount < 0) throw new AnalyseError('invalid_options', 'amount must be a non-negative integer (minor units)');
-  await database.db
+const costOf = (r: { measure: string; currency: string; amount: number; description: string | null; updated_at: Date }): RecoveryCost => ({
+  measure: r.measure,
+  currency: r.currency,
+  amount: Number(r.amount),
+  description: r.description,
+  updatedAt: r.updated_at,
+});
+
+/** Sets the cost of a measure in a currency (a new measure by its first cost); it applies from the next scoring. */
+export async function setRecoveryCost(database: Database, input: RecoveryCostInput): Promise<RecoveryCost> {
+  const o = parseOptions(recoveryCostInputSchema, input, 'recovery cost');
+  const description = o.description ?? null;
+  const row = await database.db
     .insertInto('recovery_costs')
-    .values({ measure: input.measure, currency: input.currency.toUpperCase(), amount: input.amount, description: input.description ?? null })
-    .onConflict((oc) => oc.columns(['measure', 'currency']).doUpdateSet({ amount: input.amount, description: input.description ?? null, updated_at: sql`now()` }))
-    .execute();
+    .values({ measure: o.measure, currency: o.currency, amount: o.amountMinor, description })
+    .onConflict((oc) =>
+      oc.columns(['measure', 'currency']).doUpdateSet((eb) => ({
+        amount: o.amountMinor,
+        // An amount changed without a new description keeps the old one.
+        description: description === null ? eb.ref('recovery_costs.description') : description,
+        updated_at: sql`now()`,
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return costOf(row);
 }
 
 /**
@@ -225,7 +274,13 @@ export interface RecoveryScoreResult {
   asOf: Date;
   scored: number;
   measure: string;
-  byState: { state: string; customers: number; expectedValue: number }[];
+  /** The currency expected values are summed and ranked in, and the rates used (of the currencies scored). */
+  reportingCurrency: string;
+  rates: { currency: string; rate: string; updatedAt: Date; updatedBy: string }[];
+  /** Currencies without a rate: their customers' scores have no value in the reporting currency. */
+  unconverted: { currency: string; customers: number }[];
+  /** expectedValue: Σ expected value in the reporting currency of the converted scores; unconverted: scores left out. */
+  byState: { state: string; customers: number; expectedValue: number; unconverted: number }[];
   positive: number;
   orderModel: Omit<OrderModel, 'params'> & { params: Record<string, number> } | null;
   contractModel: { params: SbgParams; source: 'fitted' | 'default'; message: string; termMonths: number; discountRatePerTerm: number; dert: number; marginRatio: number };
@@ -288,6 +343,9 @@ export async function scoreRecovery(database: Database, input: RecoveryScoreOpti
       }),
     );
     const costs = await trx.selectFrom('recovery_costs').select(['currency', 'amount']).where('measure', '=', options.measure).execute();
+    // The rates of this transaction's snapshot: every score of one run is converted at the same rates.
+    const conversion = await loadConversion(trx);
+    const reporting = conversion.reportingCurrency;
 
     await sql`DELETE FROM recovery_scores`.execute(trx);
     await sql`
@@ -295,6 +353,9 @@ export async function scoreRecovery(database: Database, input: RecoveryScoreOpti
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(cells)}::jsonb) AS x(segment text, reason_code text, p float8, explanation jsonb)
       ), costs AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(costs)}::jsonb) AS x(currency text, amount bigint)
+      ), rates AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(conversion.applied)}::jsonb)
+          AS x(currency text, rate text, factor numeric, "updatedAt" timestamptz, "updatedBy" text)
       ), targets AS (
         SELECT s.customer_id, s.state, s.entered_at FROM customer_states s WHERE s.state IN ('lost', 'sleeping')
       ), reason AS (
@@ -327,11 +388,24 @@ export async function scoreRecovery(database: Database, input: RecoveryScoreOpti
         FROM valued v
         JOIN cells cl ON cl.segment IS NOT DISTINCT FROM v.segment AND cl.reason_code = v.reason_code
         LEFT JOIN costs co ON co.currency = v.currency
+      ), priced AS (
+        SELECT s.*, round((s.p * s.value)::numeric)::bigint - s.cost AS ev,
+               fx.rate AS fx_rate, fx.factor AS fx_factor, fx."updatedAt" AS fx_updated_at, fx."updatedBy" AS fx_updated_by
+        FROM scored s LEFT JOIN rates fx ON fx.currency = s.currency
+      ), converted AS (
+        -- round(amount × factor) as convertMinor computes it (src/currency/money.ts). Without a currency there is
+        -- no contract, no model value and no cost row: every amount is 0, in any currency.
+        SELECT pr.*,
+               CASE WHEN fx_factor IS NOT NULL THEN round(value * fx_factor)::bigint WHEN currency IS NULL THEN 0 END AS value_rep,
+               CASE WHEN fx_factor IS NOT NULL THEN round(cost * fx_factor)::bigint WHEN currency IS NULL THEN 0 END AS cost_rep,
+               CASE WHEN fx_factor IS NOT NULL THEN round(ev * fx_factor)::bigint WHEN currency IS NULL THEN 0 END AS ev_rep
+        FROM priced pr
       )
       INSERT INTO recovery_scores (customer_id, as_of, state, state_since, segment, reason_code, team_id, currency, measure,
-        p_recovery, value_if_recovered, cost, expected_value, explanation)
+        p_recovery, value_if_recovered, cost, expected_value, explanation,
+        reporting_currency, exchange_rate, value_if_recovered_reporting, cost_reporting, expected_value_reporting)
       SELECT customer_id, ${asOf}::timestamptz, state, entered_at, segment, reason_code, team_id, currency, ${options.measure},
-             p, value, cost, round((p * value)::numeric)::bigint - cost,
+             p, value, cost, ev,
              jsonb_build_object(
                'formula', 'expected_value = round(p_recovery × value_if_recovered) − cost',
                'state', jsonb_build_object('state', state, 'since', entered_at),
@@ -348,19 +422,42 @@ export async function scoreRecovery(database: Database, input: RecoveryScoreOpti
                      'model', ${JSON.stringify(orderModel ? { analysisRunId: orderModel.analysisRunId, model: orderModel.model, params: orderModel.params, horizonMonths: orderModel.horizonMonths, annualDiscountRate: orderModel.annualDiscountRate } : null)}::jsonb)
                    ELSE jsonb_build_object('note', 'no contract and not scored by the current analysis: no model value') END,
                'cost', jsonb_build_object('measure', ${options.measure}::text, 'amount', cost, 'currency', currency,
-                                          'note', CASE WHEN cost_missing THEN 'no cost configured for this currency: 0 charged' END)
-             )
-      FROM scored`.execute(trx);
+                                          'note', CASE WHEN cost_missing THEN 'no cost configured for this currency: 0 charged' END),
+               'reporting', jsonb_build_object(
+                 'currency', ${reporting}::text, 'from', currency, 'rate', fx_rate, 'rateUpdatedAt', fx_updated_at, 'rateUpdatedBy', fx_updated_by,
+                 'original', jsonb_build_object('currency', currency, 'expectedValue', ev, 'valueIfRecovered', value, 'cost', cost),
+                 'expectedValue', ev_rep, 'valueIfRecovered', value_rep, 'cost', cost_rep,
+                 'note', CASE WHEN currency IS NULL THEN 'no currency: every amount is 0'
+                              WHEN fx_factor IS NULL THEN 'no exchange rate ' || currency || ' → ' || ${reporting}::text || ': not converted, listed after every converted score' END)
+             ),
+             ${reporting}::text, fx_rate::numeric, value_rep, cost_rep, ev_rep
+      FROM converted`.execute(trx);
 
-    const { rows: byState } = await sql<{ state: string; customers: number; expected_value: number; positive: number }>`
-      SELECT state, count(*)::int AS customers, coalesce(sum(expected_value), 0)::float8 AS expected_value,
-             count(*) FILTER (WHERE expected_value > 0)::int AS positive
+    const { rows: byState } = await sql<{ state: string; customers: number; expected_value: number; positive: number; unconverted: number }>`
+      SELECT state, count(*)::int AS customers, coalesce(sum(expected_value_reporting), 0)::float8 AS expected_value,
+             count(*) FILTER (WHERE expected_value > 0)::int AS positive, count(*) FILTER (WHERE expected_value_reporting IS NULL)::int AS unconverted
       FROM recovery_scores GROUP BY state ORDER BY state`.execute(trx);
+    const unconverted = await trx
+      .selectFrom('recovery_scores')
+      .select(['currency', (eb) => eb.fn.countAll<number>().as('customers')])
+      .where('expected_value_reporting', 'is', null)
+      .groupBy('currency')
+      .orderBy('currency')
+      .execute();
+    for (const u of unconverted) {
+      warnings.push(
+        `no exchange rate ${u.currency} → ${reporting}: ${Number(u.customers)} customers scored in ${u.currency} are not converted (no value in ${reporting}, listed last); set one with \`winback currency set-rate ${u.currency} <rate>\` and score again`,
+      );
+    }
+    const currencies = new Set((await trx.selectFrom('recovery_scores').select('currency').distinct().execute()).map((r) => r.currency));
     return {
       asOf,
       scored: byState.reduce((s, r) => s + Number(r.customers), 0),
       measure: options.measure,
-      byState: byState.map((r) => ({ state: r.state, customers: Number(r.customers), expectedValue: Number(r.expected_value) })),
+      reportingCurrency: reporting,
+      rates: conversion.applied.filter((r) => currencies.has(r.currency)).map(({ currency, rate, updatedAt, updatedBy }) => ({ currency, rate, updatedAt, updatedBy })),
+      unconverted: unconverted.map((u) => ({ currency: u.currency!, customers: Number(u.customers) })),
+      byState: byState.map((r) => ({ state: r.state, customers: Number(r.customers), expectedValue: Number(r.expected_value), unconverted: Number(r.unconverted) })),
       positive: byState.reduce((s, r) => s + Number(r.positive), 0),
       orderModel,
       contractModel,
@@ -373,11 +470,15 @@ export async function scoreRecovery(database: Database, input: RecoveryScoreOpti
 
 // ---- The prioritised list ------------------------------------------------------------------------
 
-const SORT_COLUMNS = {
-  expected_value: 'expected_value',
-  value: 'value_if_recovered',
-  p_recovery: 'p_recovery',
-  lost_since: 'state_since',
+/**
+ * Sort keys and their columns. Money is ranked in the reporting currency; those columns are NULL for a customer
+ * whose currency has no rate, and such scores come after every converted one in both directions.
+ */
+const SORTS = {
+  expected_value: { column: 'expected_value_reporting', nullable: true },
+  value: { column: 'value_if_recovered_reporting', nullable: true },
+  p_recovery: { column: 'p_recovery', nullable: false },
+  lost_since: { column: 'state_since', nullable: false },
 } as const;
 
 export interface RecoveryListItem {
@@ -391,11 +492,18 @@ export interface RecoveryListItem {
   stateSince: Date;
   segment: SegmentName | null;
   reasonCode: string | null;
+  /** The customer's currency: valueIfRecovered, cost and expectedValue are minor units of it. */
   currency: string | null;
   pRecovery: number;
   valueIfRecovered: number;
   cost: number;
   expectedValue: number;
+  /** The same amounts in the reporting currency at `exchangeRate` (exact decimal); null when there was no rate. */
+  reportingCurrency: string;
+  exchangeRate: string | null;
+  valueIfRecoveredReporting: number | null;
+  costReporting: number | null;
+  expectedValueReporting: number | null;
   explanation: Record<string, unknown>;
 }
 
@@ -410,20 +518,48 @@ export interface RecoveryList {
   asOf: Date | null;
 }
 
-function encodeCursor(key: string | number, id: number): string {
+type CursorKey = string | number | null;
+function encodeCursor(key: CursorKey, id: number): string {
   return Buffer.from(JSON.stringify([key, id])).toString('base64url');
 }
-function decodeCursor(cursor: string): [string | number, number] {
+function decodeCursor(cursor: string): [CursorKey, number] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && (typeof v[0] === 'number' || typeof v[0] === 'string') && Number.isSafeInteger(v[1])) return [v[0], v[1] as number];
+    if (Array.isArray(v) && v.length === 2 && (v[0] === null || typeof v[0] === 'number' || typeof v[0] === 'string') && Number.isSafeInteger(v[1])) return [v[0], v[1] as number];
   } catch {
     /* fall through */
   }
   throw new AnalyseError('invalid_options', 'invalid cursor in `after`: pass the `next` value of the previous page');
 }
 
-/** The prioritised recovery list: filters, sort (expected value desc by default), offset or keyset paging. */
+interface ScoreRow {
+  customer_id: number;
+  state: 'sleeping' | 'lost';
+  state_since: Date;
+  segment: SegmentName | null;
+  reason_code: string | null;
+  team_id: number | null;
+  currency: string | null;
+  p_recovery: number;
+  value_if_recovered: number;
+  cost: number;
+  expected_value: number;
+  reporting_currency: string;
+  exchange_rate: string | null;
+  value_if_recovered_reporting: number | null;
+  cost_reporting: number | null;
+  expected_value_reporting: number | null;
+  explanation: Record<string, unknown>;
+  as_of: Date;
+  sort_key: string | number | null;
+}
+
+/**
+ * The prioritised recovery list: filters, sort (expected value in the reporting currency, desc, by default),
+ * offset or keyset paging. A nullable sort column is read in two parts — the converted scores in index order,
+ * then the unconverted ones by customer id — so each part walks its index and unconverted scores stay last in
+ * either direction.
+ */
 export async function listRecovery(database: Database, input: RecoveryListQueryInput = {}): Promise<RecoveryList> {
   const q = parseOptions(recoveryListQuerySchema, input, 'recovery list query');
   const db = database.db;
@@ -433,39 +569,68 @@ export async function listRecovery(database: Database, input: RecoveryListQueryI
     if (!team) throw new AnalyseError('unknown_team', `no team with code "${q.team}"`);
     teamId = Number(team.id);
   }
-  const column = SORT_COLUMNS[q.sort];
+  const { column, nullable } = SORTS[q.sort];
   const isTime = column === 'state_since';
   const desc = q.order === 'desc';
-  const keyExpr = isTime
-    ? sql<string | number>`to_char(state_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
-    : sql<string | number>`${sql.ref(column)}`;
+  const col = sql.ref(column);
+  const keyExpr = isTime ? sql<string>`to_char(state_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : sql<string | number | null>`${col}`;
 
-  let query = db
+  let base = db
     .selectFrom('recovery_scores')
-    .select(['customer_id', 'state', 'state_since', 'segment', 'reason_code', 'team_id', 'currency', 'p_recovery', 'value_if_recovered', 'cost', 'expected_value', 'explanation', 'as_of'])
-    .select(keyExpr.as('sort_key'));
-  if (q.state) query = query.where('state', '=', q.state);
-  if (q.segment) query = query.where('segment', '=', q.segment);
+    .select(['customer_id', 'state', 'state_since', 'segment', 'reason_code', 'team_id', 'currency', 'p_recovery', 'value_if_recovered', 'cost', 'expected_value'])
+    .select(['reporting_currency', sql<string | null>`exchange_rate::text`.as('exchange_rate'), 'value_if_recovered_reporting', 'cost_reporting', 'expected_value_reporting'])
+    .select(['explanation', 'as_of', keyExpr.as('sort_key')]);
+  if (q.state) base = base.where('state', '=', q.state);
+  if (q.segment) base = base.where('segment', '=', q.segment);
   if (q.reason) {
     // The code and its descendants, from the (small) catalogue: an IN list the indexes can use.
     const codes = (await db.selectFrom('reasons').select('code').execute()).map((r) => r.code).filter((code) => code === q.reason || code.startsWith(`${q.reason}.`));
     if (codes.length === 0) throw new AnalyseError('unknown_reason', `no reason code "${q.reason}" in the catalogue`);
-    query = query.where('reason_code', 'in', codes);
+    base = base.where('reason_code', 'in', codes);
   }
-  if (teamId !== null) query = query.where('team_id', '=', teamId);
-  if (q.minValue !== undefined) query = query.where('expected_value', '>=', q.minValue);
-  if (q.after) {
-    const [key, id] = decodeCursor(q.after);
-    const value = isTime ? sql`${String(key)}::timestamptz` : sql`${Number(key)}`;
-    const col = sql.ref(column);
-    // desc: (col, -id) after (key, -id0) ⇔ col < key OR (col = key AND id > id0); bound col ≤ key for the index.
-    query = desc
-      ? query.where(sql<boolean>`${col} <= ${value} AND (${col} < ${value} OR customer_id > ${id})`)
-      : query.where(sql<boolean>`${col} >= ${value} AND (${col} > ${value} OR customer_id < ${id})`);
-  }
-  query = query.orderBy(column, desc ? 'desc' : 'asc').orderBy('customer_id', desc ? 'asc' : 'desc');
+  if (teamId !== null) base = base.where('team_id', '=', teamId);
+  if (q.minValue !== undefined) base = base.where('expected_value_reporting', '>=', q.minValue);
+
+  const [afterKey, afterId] = q.after ? decodeCursor(q.after) : [undefined, undefined];
   const offset = q.after ? 0 : (q.page - 1) * q.limit;
-  const rows = await query.limit(q.limit + 1).offset(offset).execute();
+  const wanted = offset + q.limit + 1;
+  const idOrder = desc ? 'asc' : 'desc';
+
+  // The values (non-NULL) part, in the order of its index; the NULLS clause only has to match the index.
+  let values = nullable ? base.where(column, 'is not', null) : base;
+  if (afterKey !== undefined && afterKey !== null) {
+    const value = isTime ? sql`${String(afterKey)}::timestamptz` : sql`${Number(afterKey)}`;
+    // desc: (col, −id) after (key, −id0) ⇔ col < key OR (col = key AND id > id0); bound col ≤ key for the index.
+    values = desc
+      ? values.where(sql<boolean>`${col} <= ${value} AND (${col} < ${value} OR customer_id > ${afterId})`)
+      : values.where(sql<boolean>`${col} >= ${value} AND (${col} > ${value} OR customer_id < ${afterId})`);
+  }
+  const valueOrder = nullable ? (desc ? sql`${col} DESC NULLS LAST` : sql`${col} ASC NULLS FIRST`) : desc ? sql`${col} DESC` : sql`${col} ASC`;
+  const valuesPart = values.orderBy(valueOrder).orderBy('customer_id', idOrder);
+  // The NULL part, by customer id: only for a nullable column, and not with a minimum value, which no unconverted
+  // score passes (left to the planner, it may walk the whole table in id order looking for one that does).
+  let nullsPart = null;
+  if (nullable && q.minValue === undefined) {
+    let nulls = base.where(column, 'is', null);
+    if (afterKey === null) nulls = nulls.where('customer_id', desc ? '>' : '<', afterId!);
+    nullsPart = nulls.orderBy('customer_id', idOrder);
+  }
+  // A cursor in the NULL part has left the values behind.
+  const withValues = afterKey !== null;
+
+  let rows: ScoreRow[];
+  if (!nullsPart) {
+    rows = withValues ? ((await valuesPart.limit(q.limit + 1).offset(offset).execute()) as ScoreRow[]) : [];
+  } else if (!withValues) {
+    rows = (await nullsPart.limit(q.limit + 1).offset(offset).execute()) as ScoreRow[];
+  } else {
+    // Each part stops after the rows the page can need; the outer sort sees at most twice that.
+    const { rows: found } = await sql<ScoreRow>`
+      SELECT * FROM ((${valuesPart.limit(wanted)}) UNION ALL (${nullsPart.limit(wanted)})) u
+      ORDER BY u.sort_key IS NULL, ${desc ? sql`u.sort_key DESC` : sql`u.sort_key ASC`}, u.customer_id ${desc ? sql`ASC` : sql`DESC`}
+      LIMIT ${q.limit + 1} OFFSET ${offset}`.execute(db);
+    rows = found;
+  }
   const more = rows.length > q.limit;
   const page = rows.slice(0, q.limit);
   const ids = page.map((r) => Number(r.customer_id));
@@ -479,6 +644,7 @@ export async function listRecovery(database: Database, input: RecoveryListQueryI
     : [];
   const byId = new Map(people.map((p) => [Number(p.id), p]));
   const last = page.at(-1);
+  const num = (v: number | string | null) => (v === null ? null : Number(v));
   return {
     items: page.map((r, i) => {
       const p = byId.get(Number(r.customer_id));
@@ -494,10 +660,15 @@ export async function listRecovery(database: Database, input: RecoveryListQueryI
         segment: r.segment,
         reasonCode: r.reason_code,
         currency: r.currency,
-        pRecovery: r.p_recovery,
+        pRecovery: Number(r.p_recovery),
         valueIfRecovered: Number(r.value_if_recovered),
         cost: Number(r.cost),
         expectedValue: Number(r.expected_value),
+        reportingCurrency: r.reporting_currency,
+        exchangeRate: r.exchange_rate,
+        valueIfRecoveredReporting: num(r.value_if_recovered_reporting),
+        costReporting: num(r.cost_reporting),
+        expectedValueReporting: num(r.expected_value_reporting),
         explanation: r.explanation,
       };
     }),
@@ -505,19 +676,20 @@ export async function listRecovery(database: Database, input: RecoveryListQueryI
     order: q.order,
     page: q.after ? null : q.page,
     limit: q.limit,
-    next: more && last ? encodeCursor(isTime ? (last.sort_key as string) : Number(last.sort_key), Number(last.customer_id)) : null,
+    next: more && last ? encodeCursor(last.sort_key === null ? null : isTime ? String(last.sort_key) : Number(last.sort_key), Number(last.customer_id)) : null,
     asOf: page[0]?.as_of ?? null,
   };
 }
 
-/** One line of the main factors of a score, for lists: P, value and its basis, cost. */
+/** One line of the main factors of a score, for lists: P, value and its basis, cost, conversion. */
 export function topFactors(item: Pick<RecoveryListItem, 'explanation' | 'currency'>): string {
   const e = item.explanation as {
     pRecovery?: { value: number; prior: { alpha: number; beta: number; segment: string | null; reasonCode: string | null }; outcomes: { attempts: number; wins: number } };
     valueIfRecovered?: { value: number; method: string; monthlyValue?: number; expectedTerms?: number; expectedSpend?: number; discountedTransactions?: number; marginRatio?: number };
     cost?: { amount: number; measure: string };
+    reporting?: { currency: string; from: string | null; rate: string | null; expectedValue: number | null; original: { expectedValue: number } };
   };
-  const money = (v: number) => (v / 100).toFixed(2);
+  const money = (v: number) => formatMinor(v, item.currency);
   const parts: string[] = [];
   if (e.pRecovery) {
     const pr = e.pRecovery.prior;
@@ -532,5 +704,13 @@ export function topFactors(item: Pick<RecoveryListItem, 'explanation' | 'currenc
     else parts.push('no model value');
   }
   if (e.cost) parts.push(`cost ${money(e.cost.amount)} (${e.cost.measure})`);
+  const r = e.reporting;
+  if (r && r.from !== null && r.from !== r.currency) {
+    parts.push(
+      r.rate === null || r.expectedValue === null
+        ? `not converted: no exchange rate ${r.from} → ${r.currency}`
+        : `EV ${money(r.original.expectedValue)} ${r.from} × ${r.rate} = ${formatMinor(r.expectedValue, r.currency)} ${r.currency}`,
+    );
+  }
   return parts.join('; ');
 }

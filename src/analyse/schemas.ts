@@ -3,6 +3,9 @@
  * (strings are coerced, so CLI flags and query parameters parse alike).
  */
 import { z } from 'zod';
+import { currencyCodeSchema } from '../currency/schemas.js';
+import { parseDecimal, toMinorUnits } from '../ingest/values.js';
+import { parseWith } from '../shared/parse.js';
 import { AnalyseError } from './errors.js';
 import { PATTERN_TYPES } from './rules.js';
 
@@ -65,7 +68,7 @@ export const recoveryListQuerySchema = z.object({
   reason: z.string().trim().toLowerCase().min(1).optional(),
   /** A team code. */
   team: z.string().trim().min(1).optional(),
-  /** Minimum expected value, minor units. */
+  /** Minimum expected value in the reporting currency, minor units (scores without a rate never pass it). */
   minValue: z.coerce.number().int().optional(),
   sort: z.enum(RECOVERY_SORTS).default('expected_value'),
   order: z.enum(['desc', 'asc']).default('desc'),
@@ -90,10 +93,83 @@ export const recoveryOutcomeSchema = z.object({
 });
 export type RecoveryOutcomeInput = z.input<typeof recoveryOutcomeSchema>;
 
+/** Twelve significant digits: 0.7 × 20 is 14, not 14.000000000000002. */
+const clean = (x: number) => Number(x.toPrecision(12));
+
+/**
+ * One cell of the P(recovery) priors (`winback recovery priors set`, PUT /api/v1/recovery/priors). `segment`
+ * and `reasonCode` default to 'any' (the row for every segment / every reason). The prior is Beta(alpha, beta);
+ * `rate` and `weight` are the friendlier form of the same: the prior mean and how many attempts it weighs as
+ * (alpha = rate × weight, beta = weight − alpha). Parsing the output again gives the same output.
+ */
+export const recoveryPriorInputSchema = z
+  .object({
+    segment: z
+      .enum([...SEGMENTS, 'any'], { error: `unknown segment: expected one of ${SEGMENTS.join(', ')} or any` })
+      .nullable()
+      .default('any')
+      .transform((v) => (v === 'any' ? null : v)),
+    /** A reason code from the catalogue; a parent code ('price') also covers its children without a row of their own. */
+    reasonCode: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .min(1, 'a reason code or any')
+      .nullable()
+      .default('any')
+      .transform((v) => (v === 'any' ? null : v)),
+    alpha: z.coerce.number().positive('alpha must be greater than 0').finite().optional(),
+    beta: z.coerce.number().positive('beta must be greater than 0').finite().optional(),
+    /** Prior mean P(recovery), 0 < rate < 1. */
+    rate: z.coerce.number().gt(0, 'rate must be greater than 0').lt(1, 'rate must be below 1').optional(),
+    /** Weight of the prior in attempts (alpha + beta). */
+    weight: z.coerce.number().positive('weight must be greater than 0').finite().optional(),
+    rationale: z.string().trim().max(2000).optional(),
+  })
+  .superRefine((o, ctx) => {
+    const ab = o.alpha !== undefined || o.beta !== undefined;
+    const rw = o.rate !== undefined || o.weight !== undefined;
+    if (ab && rw) ctx.addIssue({ code: 'custom', message: 'give alpha and beta, or rate and weight, not both' });
+    else if (ab ? o.alpha === undefined || o.beta === undefined : o.rate === undefined || o.weight === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'give alpha and beta, or rate and weight (alpha = rate × weight, beta = weight − alpha)' });
+    }
+  })
+  .transform((o) => {
+    const alpha = o.alpha ?? clean(o.rate! * o.weight!);
+    const beta = o.beta ?? clean(o.weight! - alpha);
+    return { segment: o.segment, reasonCode: o.reasonCode, alpha, beta, ...(o.rationale !== undefined ? { rationale: o.rationale } : {}) };
+  });
+export type RecoveryPriorInput = z.input<typeof recoveryPriorInputSchema>;
+
+/**
+ * The cost of one recovery measure in one currency (`winback recovery costs set`, PUT /api/v1/recovery/costs).
+ * `amount` is a decimal in major units ('12.50'), converted to minor units exactly by the importer's parser (more
+ * decimals than the currency has are refused, not rounded): the output carries both, and parsing it again gives
+ * the same output.
+ */
+export const recoveryCostInputSchema = z
+  .object({
+    measure: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z][a-z0-9_]*$/, 'a measure name: lower-case letters, digits and _, starting with a letter (e.g. agent_call)'),
+    currency: currencyCodeSchema,
+    amount: z.union([z.string(), z.number()], { error: 'an amount such as 12.50 is required' }),
+    description: z.string().trim().max(2000).optional(),
+  })
+  .transform((o, ctx) => {
+    const decimal = parseDecimal(String(o.amount).trim(), 'point');
+    const minor = typeof decimal === 'string' ? decimal : toMinorUnits(decimal, o.currency);
+    if (typeof minor === 'string' || minor < 0) {
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: typeof minor === 'string' ? minor : 'must not be negative' });
+      return z.NEVER;
+    }
+    return { measure: o.measure, currency: o.currency, amount: String(o.amount).trim(), amountMinor: minor, ...(o.description !== undefined ? { description: o.description } : {}) };
+  });
+export type RecoveryCostInput = z.input<typeof recoveryCostInputSchema>;
+
 /** Parses with a schema; failures become AnalyseError('invalid_options') naming each field. */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(input ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new AnalyseError('invalid_options', `invalid ${what}: ${issues.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}`, { issues });
+  return parseWith(schema, input, what, (message, issues) => new AnalyseError('invalid_options', message, { issues }));
 }

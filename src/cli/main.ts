@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAnalyse } from './commands/analyse.js';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerCurrency } from './commands/currency.js';
 import { registerCauses } from './commands/causes.js';
 import { registerDemo } from './commands/demo.js';
 import { registerIdentify } from './commands/identify.js';
@@ -25,6 +26,7 @@ registerAnalyze(program);
 registerIdentify(program);
 registerReport(program);
 registerAnalyse(program);
+registerCurrency(program);
 registerCauses(program);
 registerServe(program);
 

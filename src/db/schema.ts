@@ -164,6 +164,8 @@ export interface DB extends WinbackTables, CausesTables {
   recovery_outcomes: RecoveryOutcomesTable;
   recovery_costs: RecoveryCostsTable;
   recovery_scores: RecoveryScoresTable;
+  reporting_currency: ReportingCurrencyTable;
+  exchange_rates: ExchangeRatesTable;
 }
 
 export type TimeUnitName = 'day' | 'week' | 'month';
@@ -384,4 +386,27 @@ export interface RecoveryScoresTable {
   expected_value: number;
   explanation: Json;
   computed_at: CreatedAt;
+  /** The same amounts in the reporting currency at `exchange_rate` (NULL: no rate for `currency`; migration 0006). */
+  reporting_currency: string;
+  exchange_rate: number | null;
+  value_if_recovered_reporting: number | null;
+  cost_reporting: number | null;
+  expected_value_reporting: number | null;
+}
+
+// ---- Reporting currency and exchange rates (migration 0006) ----
+
+export interface ReportingCurrencyTable {
+  singleton: ColumnType<boolean, boolean | undefined, boolean>;
+  currency: string;
+  updated_by: string;
+  updated_at: UpdatedAt;
+}
+
+/** `rate` is numeric: read it as text (`rate::text`) where exactness matters; the driver parses numeric to a number. */
+export interface ExchangeRatesTable {
+  currency: string;
+  rate: ColumnType<number, string, string>;
+  updated_by: string;
+  updated_at: UpdatedAt;
 }

@@ -14,12 +14,29 @@
  * - Revenue churn rate (ungrouped rows) = value lost (lost + sleeping) in the period ÷ the revenue base at the
  *   period start: the annualised value of the contracts running then plus the order revenue of the 12 calendar
  *   months before it, per currency.
+ * - In the reporting currency (`total` of each row): each currency's figures converted at the current exchange
+ *   rates (src/currency) and summed; the rates used are part of the report. A currency without a rate is left
+ *   out of the totals and named in `unconverted` — never added as if it were the reporting currency. Stored
+ *   figures stay per currency, so a changed rate changes the totals of the next report, the per-currency
+ *   figures never.
  */
+import { z } from 'zod';
+import { formatMinor } from '../currency/money.js';
+import { currencyCodeSchema } from '../currency/schemas.js';
+import { loadConversion, describeRate } from '../currency/service.js';
 import type { Database } from '../db/engine.js';
 import { IdentifyError } from './errors.js';
 import { activeDeltas, contractBase, CUSTOMER_GROUPS, earliestLoss, lossRows, monthlyOrderRevenue } from './repository.js';
-import { lossReportOptionsSchema, type LossReportOptionsInput, type LossPeriod } from './schemas.js';
+import { lossReportOptionsSchema, type LossPeriod } from './schemas.js';
 import { table } from './service.js';
+
+/**
+ * Options of the loss report — `winback report losses` and GET /api/v1/reports/losses: the period options plus
+ * `currency`, which restricts the money to the customers paying in that currency (counts and churn rates still
+ * cover every customer).
+ */
+export const lossReportQuerySchema = lossReportOptionsSchema.safeExtend({ currency: currencyCodeSchema.optional() });
+export type LossReportQueryInput = z.input<typeof lossReportQuerySchema>;
 
 export interface CurrencyLoss {
   currency: string;
@@ -35,6 +52,9 @@ export interface CurrencyLoss {
   revenueChurnRate: number | null;
 }
 
+/** The figures of the currencies with a rate, converted into the reporting currency and summed. */
+export type ReportingLoss = CurrencyLoss;
+
 export interface LossPeriodRow {
   period: string;
   start: string;
@@ -47,7 +67,10 @@ export interface LossPeriodRow {
   customerChurnRate: number | null;
   /** Same, counting lost and sleeping customers. */
   churnRateWithSleeping: number | null;
+  /** Per currency, in that currency. */
   money: CurrencyLoss[];
+  /** In the reporting currency: the currencies with a rate (all but `unconverted`), converted and summed. */
+  total: ReportingLoss;
 }
 
 export interface LossReport {
@@ -56,7 +79,14 @@ export interface LossReport {
   from: string;
   to: string;
   knownAt: string;
+  /** The `currency` option: money only of customers paying in it; null = every currency. */
+  currency: string | null;
   currencies: string[];
+  reportingCurrency: string;
+  /** The rates the totals were converted at (current when the report ran), for the currencies in the report. */
+  rates: { currency: string; rate: string; updatedAt: Date; updatedBy: string }[];
+  /** Currencies in the report without a rate: left out of the totals. */
+  unconverted: string[];
   rows: LossPeriodRow[];
 }
 
@@ -72,8 +102,8 @@ function periodLabel(d: Date, by: LossPeriod): string {
 }
 const ratio = (a: number, b: number | null) => (b === null || b <= 0 ? null : Math.round((a / b) * 1e6) / 1e6);
 
-export async function lossReport(database: Database, input: LossReportOptionsInput = {}): Promise<LossReport> {
-  const parsed = lossReportOptionsSchema.safeParse(input);
+export async function lossReport(database: Database, input: LossReportQueryInput = {}): Promise<LossReport> {
+  const parsed = lossReportQuerySchema.safeParse(input);
   if (!parsed.success) {
     throw new IdentifyError('invalid_options', parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '), parsed.error.issues);
   }
@@ -88,10 +118,12 @@ export async function lossReport(database: Database, input: LossReportOptionsInp
   for (let s = from; s <= to; s = addMonths(s, step)) starts.push(s);
 
   const groupBy = o.groupBy;
-  const [losses, deltas] = await Promise.all([
+  const [losses, deltas, conversion] = await Promise.all([
     lossRows(db, { by: o.by, groupBy, from, to, knownAt }),
     groupBy === undefined || CUSTOMER_GROUPS.includes(groupBy) ? activeDeltas(db, { by: o.by, groupBy, knownAt }) : Promise.resolve(null),
+    loadConversion(db),
   ]);
+  const reporting = conversion.reportingCurrency;
 
   // Revenue base per period start and currency (ungrouped report only).
   const base = new Map<string, number>();
@@ -120,6 +152,20 @@ export async function lossReport(database: Database, input: LossReportOptionsInp
   const currencies = new Set<string>();
   for (const l of losses) if (l.currency) currencies.add(l.currency);
   if (!groupBy) for (const key of base.keys()) currencies.add(key.split('|')[1]!);
+  if (o.currency !== undefined) for (const c of currencies) if (c !== o.currency) currencies.delete(c);
+
+  const total = (money: CurrencyLoss[]): ReportingLoss => {
+    const t = { lostValue: 0, sleepingValue: 0, forecastValue: 0, revenueBase: groupBy ? null : (0 as number | null) };
+    for (const m of money) {
+      if (!conversion.rateOf(m.currency)) continue;
+      const c = (v: number) => conversion.convert(v, m.currency)!;
+      t.lostValue += c(m.lostValue);
+      t.sleepingValue += c(m.sleepingValue);
+      t.forecastValue += c(m.forecastValue);
+      if (t.revenueBase !== null && m.revenueBase !== null) t.revenueBase += c(m.revenueBase);
+    }
+    return { currency: reporting, ...t, revenueChurnRate: ratio(t.lostValue + t.sleepingValue, t.revenueBase) };
+  };
 
   const rows: LossPeriodRow[] = [];
   for (const start of starts) {
@@ -152,37 +198,84 @@ export async function lossReport(database: Database, input: LossReportOptionsInp
         customerChurnRate: activeAtStart === null ? null : ratio(lostCustomers, activeAtStart),
         churnRateWithSleeping: activeAtStart === null ? null : ratio(lostCustomers + sleepingCustomers, activeAtStart),
         money,
+        total: total(money),
       });
     }
   }
-  return { by: o.by, groupBy: groupBy ?? null, from: iso(from), to: to.toISOString(), knownAt: knownAt.toISOString(), currencies: [...currencies].sort(), rows };
+  const sorted = [...currencies].sort();
+  return {
+    by: o.by,
+    groupBy: groupBy ?? null,
+    from: iso(from),
+    to: to.toISOString(),
+    knownAt: knownAt.toISOString(),
+    currency: o.currency ?? null,
+    currencies: sorted,
+    reportingCurrency: reporting,
+    rates: sorted.flatMap((c) => {
+      const r = conversion.rateOf(c);
+      return r ? [{ currency: r.currency, rate: r.rate, updatedAt: r.updatedAt, updatedBy: r.updatedBy }] : [];
+    }),
+    unconverted: sorted.filter((c) => !conversion.rateOf(c)),
+    rows,
+  };
 }
 
-// ---- Formatting: one line per period (and group); money in one column set per currency, never summed across.
+// ---- Formatting: one line per period (and group). Money in major units with each currency's decimals.
+// The table shows the totals in the reporting currency (with `currency`: that currency's own figures); CSV
+// carries the totals, every currency's own figures and the rate each was converted at.
 
-const money = (minor: number) => (minor / 100).toFixed(2);
 const pct = (r: number | null) => (r === null ? '' : `${(r * 100).toFixed(2)}%`);
 
 function flat(report: LossReport, forCsv: boolean): { header: string[]; rows: string[][] } {
+  const rate = (r: number | null) => (forCsv ? (r === null ? '' : String(r)) : pct(r));
+  const totals = forCsv || report.currency === null;
+  const perCurrency = forCsv || report.currency !== null ? report.currencies : [];
+  const R = report.reportingCurrency;
   const header = ['period', ...(report.groupBy ? [report.groupBy] : []), 'lost', 'sleeping', 'active_at_start', 'churn_rate'];
-  for (const c of report.currencies) header.push(`lost_value_${c}`, `sleeping_value_${c}`, `forecast_${c}`, ...(report.groupBy ? [] : [`revenue_churn_${c}`]));
+  if (totals) header.push(`total_lost_value_${R}`, `total_sleeping_value_${R}`, `total_forecast_${R}`, ...(report.groupBy ? [] : ['total_revenue_churn']));
+  for (const c of perCurrency) {
+    header.push(`lost_value_${c}`, `sleeping_value_${c}`, `forecast_${c}`, ...(report.groupBy ? [] : [`revenue_churn_${c}`]));
+    if (forCsv) header.push(`rate_${c}_${R}`);
+  }
   const rows = report.rows.map((r) => {
     const cells = [r.period, ...(report.groupBy ? [r.group ?? ''] : []), String(r.lostCustomers), String(r.sleepingCustomers), r.activeAtStart === null ? '' : String(r.activeAtStart)];
-    cells.push(forCsv ? (r.customerChurnRate === null ? '' : String(r.customerChurnRate)) : pct(r.customerChurnRate));
-    for (const c of report.currencies) {
+    cells.push(rate(r.customerChurnRate));
+    if (totals) {
+      cells.push(formatMinor(r.total.lostValue, R), formatMinor(r.total.sleepingValue, R), formatMinor(r.total.forecastValue, R));
+      if (!report.groupBy) cells.push(rate(r.total.revenueChurnRate));
+    }
+    for (const c of perCurrency) {
       const m = r.money.find((x) => x.currency === c);
-      cells.push(m ? money(m.lostValue) : '', m ? money(m.sleepingValue) : '', m ? money(m.forecastValue) : '');
-      if (!report.groupBy) cells.push(forCsv ? (m?.revenueChurnRate == null ? '' : String(m.revenueChurnRate)) : pct(m?.revenueChurnRate ?? null));
+      cells.push(m ? formatMinor(m.lostValue, c) : '', m ? formatMinor(m.sleepingValue, c) : '', m ? formatMinor(m.forecastValue, c) : '');
+      if (!report.groupBy) cells.push(rate(m?.revenueChurnRate ?? null));
+      if (forCsv) cells.push(c === R ? '1' : (report.rates.find((x) => x.currency === c)?.rate ?? ''));
     }
     return cells;
   });
   return { header, rows };
 }
 
-/** Money columns are in major units of each currency (2 decimals). */
+/** What the money columns are in: the reporting currency and the rates used, or the one currency shown. */
+export function lossMoneyNote(report: LossReport): string {
+  const R = report.reportingCurrency;
+  if (report.currency !== null) {
+    const r = report.rates.find((x) => x.currency === report.currency);
+    const at = report.currency === R ? 'the reporting currency' : r ? describeRate(r, R) : `no rate to ${R}`;
+    return `money of customers paying in ${report.currency}, in ${report.currency} (${at}); customer counts and churn rates: every customer`;
+  }
+  const rates = report.rates.filter((r) => r.currency !== R);
+  return [
+    `money in ${R} (reporting currency)${rates.length ? `, converted at the current rates: ${rates.map((r) => describeRate(r, R)).join(', ')}` : ''}`,
+    ...(report.unconverted.length
+      ? [`not converted, left out of the totals (no rate): ${report.unconverted.join(', ')} — see --currency ${report.unconverted[0]} or set a rate with winback currency set-rate`]
+      : []),
+  ].join('\n');
+}
+
 export function formatLossTable(report: LossReport): string {
   const { header, rows } = flat(report, false);
-  return table(header, rows);
+  return `${lossMoneyNote(report)}\n${table(header, rows)}`;
 }
 
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);

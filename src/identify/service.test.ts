@@ -159,13 +159,15 @@ describeEachEngine('lifecycle states and losses', (engine) => {
       await app.close();
     }
     const q1 = await lossReport(database, { by: 'quarter', from: '2024-01-01', to: '2024-03-31' });
+    // Totals in EUR at the seeded 1 GBP = 1.17 EUR: 1,800.00 lost of a base 2,220.00 + 240.00 × 1.17 = 2,500.80 → 71.98 %.
     expect(formatLossTable(q1)).toBe(
       [
-        'period   lost  sleeping  active_at_start  churn_rate  lost_value_EUR  sleeping_value_EUR  forecast_EUR  revenue_churn_EUR  lost_value_GBP  sleeping_value_GBP  forecast_GBP  revenue_churn_GBP',
-        '-------  ----  --------  ---------------  ----------  --------------  ------------------  ------------  -----------------  --------------  ------------------  ------------  -----------------',
-        '2024-Q1     2         0                4      50.00%         1800.00                0.00          0.00             81.08%            0.00                0.00          0.00              0.00%',
+        'money in EUR (reporting currency), converted at the current rates: 1 GBP = 1.17 EUR',
+        'period   lost  sleeping  active_at_start  churn_rate  total_lost_value_EUR  total_sleeping_value_EUR  total_forecast_EUR  total_revenue_churn',
+        '-------  ----  --------  ---------------  ----------  --------------------  ------------------------  ------------------  -------------------',
+        '2024-Q1     2         0                4      50.00%               1800.00                      0.00                0.00               71.98%',
       ].join('\n'),
     );
-    expect(formatLossCsv(q1).split('\n')[1]).toBe('2024-Q1,2,0,4,0.5,1800.00,0.00,0.00,0.810811,0.00,0.00,0.00,0');
+    expect(formatLossCsv(q1).split('\n')[1]).toBe('2024-Q1,2,0,4,0.5,1800.00,0.00,0.00,0.71977,1800.00,0.00,0.00,0.810811,1,0.00,0.00,0.00,0,1.17');
   });
 });

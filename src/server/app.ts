@@ -6,6 +6,7 @@ import { RequestError } from './errors.js';
 import { openApiDocument } from './route.js';
 import { registerAnalyseRoutes } from './routes/analyse.js';
 import { registerAnalysisRoutes } from './routes/analysis.js';
+import { registerCurrencyRoutes } from './routes/currency.js';
 import { registerCausesRoutes } from './routes/causes.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIdentifyRoutes } from './routes/identify.js';
@@ -44,6 +45,7 @@ export async function buildServer(database: Database, options: ServerOptions = {
   registerAnalysisRoutes(app, database);
   registerIdentifyRoutes(app, database);
   registerAnalyseRoutes(app, database);
+  registerCurrencyRoutes(app, database);
   registerCausesRoutes(app, database);
   // Declared last so the document lists every route above.
   const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

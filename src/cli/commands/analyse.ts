@@ -5,23 +5,32 @@ import {
   listReasonRules,
   listReasons,
   listRecovery,
+  listRecoveryCosts,
+  listRecoveryPriors,
   mapContractReasons,
   removeReasonRule,
   scoreRecovery,
   SEGMENT_TREATMENTS,
+  setRecoveryCost,
+  setRecoveryPrior,
   testReasonText,
   topFactors,
   AnalyseError,
   type RecoveryScoreResult,
 } from '../../analyse/index.js';
+import { describeRate, formatMinor } from '../../currency/index.js';
 import { globalOptions, printJson, withDatabase } from '../context.js';
 
-const money = (v: number) => (v / 100).toFixed(2);
-
 export function formatRecoveryScore(r: RecoveryScoreResult): string {
+  const converted = r.rates.filter((x) => x.currency !== r.reportingCurrency);
   return [
     `scored ${r.scored} customers (${r.positive} with a positive expected value), measure ${r.measure}`,
-    ...r.byState.map((s) => `  ${s.state.padEnd(9)} ${String(s.customers).padStart(8)} customers, expected value ${money(s.expectedValue)}`),
+    ...r.byState.map(
+      (s) =>
+        `  ${s.state.padEnd(9)} ${String(s.customers).padStart(8)} customers, expected value ${formatMinor(s.expectedValue, r.reportingCurrency)} ${r.reportingCurrency}` +
+        (s.unconverted > 0 ? ` (without ${s.unconverted} customers in currencies without a rate)` : ''),
+    ),
+    `  values in ${r.reportingCurrency}${converted.length ? ` at ${converted.map((x) => describeRate(x, r.reportingCurrency)).join(', ')}` : ''}`,
     `  contracts: sBG α=${r.contractModel.params.alpha.toFixed(3)} β=${r.contractModel.params.beta.toFixed(3)} (${r.contractModel.message}); ${r.contractModel.dert.toFixed(2)} expected terms`,
     r.orderModel
       ? `  orders: ${r.orderModel.model} of analysis ${r.orderModel.analysisRunId}; ${r.orderModel.discountedTransactions.toFixed(2)} discounted orders of a won-back customer`
@@ -130,7 +139,7 @@ export function registerAnalyse(program: Command): void {
         const r = await computeSegments(database, flags);
         if (globalOptions(command).json) return printJson(r);
         console.log(`segments of ${r.customers} customers as of ${r.asOf.toISOString().slice(0, 10)} (margin ratio ${r.marginRatio.ratio.toFixed(3)}, ${r.marginRatio.source})`);
-        console.log(`thresholds (${r.thresholds.source}): long > ${r.thresholds.tenureDays} days; high profit > ${r.thresholds.profitByCurrency.map((p) => `${money(p.profit)} ${p.currency ?? ''}`).join(', ')}`);
+        console.log(`thresholds (${r.thresholds.source}): long > ${r.thresholds.tenureDays} days; high profit > ${r.thresholds.profitByCurrency.map((p) => `${formatMinor(p.profit, p.currency)} ${p.currency ?? ''}`).join(', ')}`);
         for (const s of r.segments) {
           const t = SEGMENT_TREATMENTS[s.segment];
           console.log(`  ${t.label.padEnd(13)} ${t.relationship.padEnd(5)} ${t.profit.padEnd(4)} ${String(s.customers).padStart(8)}  ${t.treatment}`);
@@ -162,7 +171,7 @@ export function registerAnalyse(program: Command): void {
     .option('--segment <segment>', 'true_friends, butterflies, barnacles or strangers')
     .option('--reason <code>', 'reason code (a parent includes its children)')
     .option('--team <code>', 'team code')
-    .option('--min-value <minor-units>', 'minimum expected value')
+    .option('--min-value <minor-units>', 'minimum expected value in the reporting currency, minor units')
     .option('--sort <key>', 'expected_value, value, p_recovery or lost_since', 'expected_value')
     .option('--order <order>', 'desc or asc', 'desc')
     .option('--limit <n>', 'rows per page', '20')
@@ -186,12 +195,84 @@ export function registerAnalyse(program: Command): void {
         if (list.items.length === 0) return console.log('no customers (run `winback recovery score` after computing the lifecycle states)');
         for (const i of list.items) {
           const who = `${i.name ?? i.company ?? i.externalId} (${i.externalId})`;
+          // Ranked in the reporting currency; the customer's own amount beside it when it differs.
+          const ev =
+            i.expectedValueReporting === null
+              ? `${'(no rate)'.padStart(10)} ${i.reportingCurrency}  ${formatMinor(i.expectedValue, i.currency)} ${i.currency ?? ''}`
+              : `${formatMinor(i.expectedValueReporting, i.reportingCurrency).padStart(10)} ${i.reportingCurrency}` +
+                (i.currency !== null && i.currency !== i.reportingCurrency ? ` (${formatMinor(i.expectedValue, i.currency)} ${i.currency} × ${i.exchangeRate})` : '');
           console.log(
-            `${String(i.rank).padStart(5)}. ${who.padEnd(40)} EV ${money(i.expectedValue).padStart(10)} ${i.currency ?? ''}  ${i.state} since ${i.stateSince.toISOString().slice(0, 10)}  ${i.segment ?? '-'}  ${i.reasonCode ?? '-'}${i.team ? `  team ${i.team}` : ''}`,
+            `${String(i.rank).padStart(5)}. ${who.padEnd(40)} EV ${ev}  ${i.state} since ${i.stateSince.toISOString().slice(0, 10)}  ${i.segment ?? '-'}  ${i.reasonCode ?? '-'}${i.team ? `  team ${i.team}` : ''}`,
           );
           console.log(`         ${topFactors(i)}`);
         }
         if (list.next) console.log(`next page: --after ${list.next}`);
+      });
+    });
+
+  const priors = recovery.command('priors').description('Beta priors of P(recovery) per segment × reason (the most specific cell applies)');
+  priors
+    .command('list')
+    .description('every prior cell')
+    .action(async (_flags: unknown, command: Command) => {
+      await withDatabase(command, async (database) => {
+        const list = await listRecoveryPriors(database);
+        if (globalOptions(command).json) return printJson(list);
+        console.log(`${'segment'.padEnd(13)} ${'reason'.padEnd(28)} ${'alpha'.padStart(7)} ${'beta'.padStart(7)} ${'mean'.padStart(7)} ${'weight'.padStart(7)}  rationale`);
+        for (const p of list) {
+          const mean = p.alpha / (p.alpha + p.beta);
+          console.log(
+            `${(p.segment ?? 'any').padEnd(13)} ${(p.reasonCode ?? 'any').padEnd(28)} ${String(p.alpha).padStart(7)} ${String(p.beta).padStart(7)} ${`${(mean * 100).toFixed(1)}%`.padStart(7)} ${String(p.alpha + p.beta).padStart(7)}  ${p.rationale ?? ''}`,
+          );
+        }
+      });
+    });
+  priors
+    .command('set')
+    .description('set the prior of a cell: --alpha and --beta, or --rate and --weight (alpha = rate × weight, beta = weight − alpha)')
+    .option('--segment <segment>', 'true_friends, butterflies, barnacles, strangers or any', 'any')
+    .option('--reason <code>', 'reason code from the catalogue (a parent covers its children), or any', 'any')
+    .option('--alpha <a>', 'Beta prior alpha (prior successes)')
+    .option('--beta <b>', 'Beta prior beta (prior failures)')
+    .option('--rate <p>', 'prior mean P(recovery), e.g. 0.2')
+    .option('--weight <n>', 'how many attempts the prior weighs as, e.g. 20')
+    .option('--rationale <text>', 'why this prior')
+    .action(async (flags: Record<string, string | undefined>, command: Command) => {
+      await withDatabase(command, async (database) => {
+        const { reason, ...rest } = flags;
+        const p = await setRecoveryPrior(database, { ...rest, reasonCode: reason } as Parameters<typeof setRecoveryPrior>[1]);
+        if (globalOptions(command).json) return printJson(p);
+        console.log(
+          `prior ${p.segment ?? 'any'} × ${p.reasonCode ?? 'any'}: Beta(${p.alpha}, ${p.beta}) — mean ${(p.mean * 100).toFixed(1)}%, weighs as ${p.weight} attempts`,
+        );
+        console.log(`applies from the next scoring (winback recovery score)`);
+      });
+    });
+
+  const costs = recovery.command('costs').description('cost of each recovery measure per currency');
+  costs
+    .command('list')
+    .description('every measure and currency')
+    .action(async (_flags: unknown, command: Command) => {
+      await withDatabase(command, async (database) => {
+        const list = await listRecoveryCosts(database);
+        if (globalOptions(command).json) return printJson(list);
+        for (const c of list) console.log(`${c.measure.padEnd(20)} ${formatMinor(c.amount, c.currency).padStart(10)} ${c.currency}  ${c.description ?? ''}`);
+      });
+    });
+  costs
+    .command('set')
+    .description('set the cost of a measure in a currency (a new measure by its first cost)')
+    .requiredOption('--measure <measure>', 'e.g. agent_call, executive_call, offer')
+    .requiredOption('--currency <code>', 'ISO 4217 code, e.g. EUR')
+    .requiredOption('--amount <amount>', 'decimal amount in the currency, e.g. 12.50 (never rounded)')
+    .option('--description <text>', 'what the measure costs consist of')
+    .action(async (flags: { measure: string; currency: string; amount: string; description?: string }, command: Command) => {
+      await withDatabase(command, async (database) => {
+        const c = await setRecoveryCost(database, flags);
+        if (globalOptions(command).json) return printJson(c);
+        console.log(`cost of ${c.measure} in ${c.currency}: ${formatMinor(c.amount, c.currency)} ${c.currency}`);
+        console.log(`applies from the next scoring (winback recovery score --measure ${c.measure})`);
       });
     });
 }

@@ -13,6 +13,7 @@ export function registerReport(program: Command): void {
     .option('--from <date>', 'first period (default: the first loss)')
     .option('--to <date>', 'last instant included (default: now)')
     .option('--known-at <date>', 'only transitions recorded by then')
+    .option('--currency <code>', 'money of the customers paying in this currency, in it (default: all, in the reporting currency)')
     .option('--format <format>', 'table, csv or json', 'table')
     .option('--out <file>', 'write the report to this file (format from --format, or from the file extension)')
     .action(async (flags: Record<string, string | undefined>, command: Command) => {
@@ -25,7 +26,7 @@ export function registerReport(program: Command): void {
         if (out) {
           writeFileSync(out, text);
           console.log(formatLossTable(result));
-          console.log(`written to ${out}`);
+          console.log(`written to ${out}${format === 'table' ? '' : ` (money per currency and in ${result.reportingCurrency}, with the rates used)`}`);
         } else if (globalOptions(command).json) printJson(result);
         else process.stdout.write(text);
       });

@@ -6,14 +6,20 @@ import {
   listReasonRules,
   listReasons,
   listRecovery,
+  listRecoveryCosts,
+  listRecoveryPriors,
   mapContractReasons,
   reasonRuleInputSchema,
+  recoveryCostInputSchema,
   recoveryListQuerySchema,
+  recoveryPriorInputSchema,
   recoveryScoreOptionsSchema,
   removeReasonRule,
   ruleTestSchema,
   scoreRecovery,
   segmentOptionsSchema,
+  setRecoveryCost,
+  setRecoveryPrior,
   testReasonText,
 } from '../../analyse/index.js';
 import type { Database } from '../../db/engine.js';
@@ -59,5 +65,33 @@ export function registerAnalyseRoutes(app: FastifyInstance, database: Database):
     app,
     { method: 'GET', url: '/api/v1/recovery/list', tag: 'analyse', summary: 'The prioritised recovery list: filters, sorting, offset or keyset paging', query: recoveryListQuerySchema },
     async ({ query }) => listRecovery(database, query),
+  );
+  route(app, { method: 'GET', url: '/api/v1/recovery/priors', tag: 'analyse', summary: 'Beta priors of P(recovery) per segment × reason cell (null = any)' }, async () => ({
+    priors: await listRecoveryPriors(database),
+  }));
+  route(
+    app,
+    {
+      method: 'PUT',
+      url: '/api/v1/recovery/priors',
+      tag: 'analyse',
+      summary: 'Set the prior of a cell: alpha and beta, or rate and weight; applies from the next scoring',
+      body: recoveryPriorInputSchema,
+    },
+    async ({ body }) => setRecoveryPrior(database, body),
+  );
+  route(app, { method: 'GET', url: '/api/v1/recovery/costs', tag: 'analyse', summary: 'Cost of each recovery measure per currency (minor units)' }, async () => ({
+    costs: await listRecoveryCosts(database),
+  }));
+  route(
+    app,
+    {
+      method: 'PUT',
+      url: '/api/v1/recovery/costs',
+      tag: 'analyse',
+      summary: 'Set the cost of a measure in a currency (amount as a decimal, e.g. "12.50"); applies from the next scoring',
+      body: recoveryCostInputSchema,
+    },
+    async ({ body }) => setRecoveryCost(database, body),
   );
 }

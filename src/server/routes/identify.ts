@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../db/engine.js';
-import { countsByState, identifyOptionsSchema, lossReport, lossReportOptionsSchema, recomputeStates } from '../../identify/index.js';
+import { countsByState, identifyOptionsSchema, lossReport, lossReportQuerySchema, recomputeStates } from '../../identify/index.js';
 import { route } from '../route.js';
 
 /** Lifecycle states and loss accounting: the same schemas as `winback identify` and `winback report losses`. */
@@ -15,7 +15,7 @@ export function registerIdentifyRoutes(app: FastifyInstance, database: Database)
   }));
   route(
     app,
-    { method: 'GET', url: '/api/v1/reports/losses', tag: 'identify', summary: 'Customers newly lost / sleeping per month or quarter, value lost per currency, churn rates', query: lossReportOptionsSchema },
+    { method: 'GET', url: '/api/v1/reports/losses', tag: 'identify', summary: 'Customers newly lost / sleeping per month or quarter, value lost per currency and in the reporting currency (rates stated), churn rates', query: lossReportQuerySchema },
     ({ query }) => lossReport(database, query),
   );
 }

@@ -1,0 +1,6 @@
+/** Reporting currency and exchange rates: converting amounts of several currencies into one, exactly. */
+export * from './errors.js';
+export * from './money.js';
+export * from './schemas.js';
+export * from './repository.js';
+export * from './service.js';
