@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversionFactor, convertMinor, decimalToString, divideDecimals, parseRate } from './money.js';
+import { conversionFactor, convertMinor, decimalToString, divideDecimals, formatMinor, parseRate } from './money.js';
 
 const rate = (text: string) => {
   const r = parseRate(text);
@@ -48,5 +48,17 @@ describe('conversion arithmetic', () => {
     // digit only, far below any quoted rate's precision.
     const inChf = divideDecimals(rate('1.17'), rate('1.07'));
     expect(decimalToString(divideDecimals(inChf, divideDecimals(rate('1'), rate('1.07'))))).toBe('1.17000000001');
+  });
+
+  it('writes minor units with the currency’s decimals', () => {
+    expect([formatMinor(123456, 'EUR'), formatMinor(-5, 'EUR'), formatMinor(0, 'GBP'), formatMinor(1000, 'JPY'), formatMinor(1234, 'KWD'), formatMinor(120, null)]).toEqual([
+      '1234.56',
+      '-0.05',
+      '0.00',
+      '1000',
+      '1.234',
+      '1.20',
+    ]);
+    expect(formatMinor(1440.269239510574, 'EUR')).toBe('14.40'); // a model's expected spend
   });
 });

@@ -84,10 +84,13 @@ export function divideDecimals(a: Decimal, b: Decimal, significant = 12): Decima
   return normaliseDecimal({ units: q, scale: k });
 }
 
-/** Minor units written in major units with the currency's decimals: 123456 EUR → '1234.56', 1000 JPY → '1000'. */
+/**
+ * Minor units written in major units with the currency's decimals: 123456 EUR → '1234.56', 1000 JPY → '1000'.
+ * Model estimates (an expected spend of 1440.27 cent) are shown to the nearest minor unit.
+ */
 export function formatMinor(amount: number, currency: string | null): string {
   const exponent = currency ? currencyExponent(currency) : 2;
-  const text = decimalToString({ units: BigInt(amount), scale: exponent });
+  const text = decimalToString({ units: BigInt(Math.round(amount)), scale: exponent });
   const [whole, fraction = ''] = text.split('.');
   return exponent === 0 ? whole! : `${whole}.${fraction.padEnd(exponent, '0')}`;
 }

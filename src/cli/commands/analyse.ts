@@ -195,12 +195,11 @@ export function registerAnalyse(program: Command): void {
         if (list.items.length === 0) return console.log('no customers (run `winback recovery score` after computing the lifecycle states)');
         for (const i of list.items) {
           const who = `${i.name ?? i.company ?? i.externalId} (${i.externalId})`;
-          // Ranked in the reporting currency; the customer's own amount beside it when it differs.
+          // Ranked in the reporting currency (the factors line shows the conversion); unconverted in their own.
           const ev =
             i.expectedValueReporting === null
-              ? `${'(no rate)'.padStart(10)} ${i.reportingCurrency}  ${formatMinor(i.expectedValue, i.currency)} ${i.currency ?? ''}`
-              : `${formatMinor(i.expectedValueReporting, i.reportingCurrency).padStart(10)} ${i.reportingCurrency}` +
-                (i.currency !== null && i.currency !== i.reportingCurrency ? ` (${formatMinor(i.expectedValue, i.currency)} ${i.currency} × ${i.exchangeRate})` : '');
+              ? `${formatMinor(i.expectedValue, i.currency).padStart(10)} ${i.currency ?? ''} (no rate to ${i.reportingCurrency})`
+              : `${formatMinor(i.expectedValueReporting, i.reportingCurrency).padStart(10)} ${i.reportingCurrency}`;
           console.log(
             `${String(i.rank).padStart(5)}. ${who.padEnd(40)} EV ${ev}  ${i.state} since ${i.stateSince.toISOString().slice(0, 10)}  ${i.segment ?? '-'}  ${i.reasonCode ?? '-'}${i.team ? `  team ${i.team}` : ''}`,
           );
