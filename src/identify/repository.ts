@@ -1,19 +1,37 @@
 /**
- * The SQL of lifecycle states and loss accounting. Per-customer facts are computed set-based for a range of
- * customer ids (one statement; every large table is read by customer_id through its index), the rules run in
- * Node (rules.ts), and the changes go back in one INSERT … SELECT FROM jsonb_to_recordset per table.
+ * The SQL of lifecycle states and loss accounting. Each customer's data is read set-based for a range of customer
+ * ids (one statement; every large table is read by customer_id through its index and grouped once), the facts and
+ * rules run in Node (rules.ts), and the changes go back in one INSERT … SELECT FROM unnest per table.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, LifecycleState } from '../db/schema.js';
-import type { Classification, CustomerFacts, Island, PastGap } from './rules.js';
+import type { Classification, ContractRecord, CustomerRecord, Transition } from './rules.js';
 import { DAY_MS } from './rules.js';
 import type { IdentifyOptions } from './schemas.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-/** Serialises recomputes (per schema): each batch reads and writes under this lock. */
+const STATES_LOCK = sql`hashtext('winback_states:' || current_schema())`;
+
+/** Serialises recomputes (per schema) batch by batch: the batch reads and writes under this lock. */
 export async function lockStates(trx: Transaction<DB>): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtext('winback_states:' || current_schema()))`.execute(trx);
+  await sql`SELECT pg_advisory_xact_lock(${STATES_LOCK})`.execute(trx);
+}
+
+/**
+ * Runs `work` holding the states lock for its whole duration, on a connection of its own that does nothing else (a
+ * session lock, released when `work` ends or the connection drops), so `work` may run batches on other connections
+ * of the pool at the same time. PostgreSQL only: PGlite has one connection.
+ */
+export async function withStatesLock<T>(db: Kysely<DB>, work: () => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql`SELECT pg_advisory_lock(${STATES_LOCK})`.execute(connection);
+    try {
+      return await work();
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${STATES_LOCK})`.execute(connection);
+    }
+  });
 }
 
 /** The current scoring analysis and the scoring analysis before it (for "P(alive) falling"). */
@@ -51,298 +69,232 @@ export async function finishRecompute(db: Db, id: number, customers: number, tra
   await db.updateTable('state_recomputes').set({ customers, transitions, finished_at: new Date() }).where('id', '=', id).execute();
 }
 
-/** The upper customer id of the next batch of `size` customers after `afterId` (null: none left). */
-export async function nextBatchEnd(db: Db, afterId: number, size: number): Promise<number | null> {
-  const { rows } = await sql<{ id: number }>`
-    SELECT id FROM customers WHERE id > ${afterId}::bigint ORDER BY id OFFSET ${size - 1}::bigint LIMIT 1`.execute(db);
-  if (rows[0]) return Number(rows[0].id);
-  const { rows: last } = await sql<{ id: number | null }>`SELECT max(id) AS id FROM customers WHERE id > ${afterId}::bigint`.execute(db);
-  return last[0]?.id == null ? null : Number(last[0].id);
+/**
+ * Customer id ranges of `size` customers each, in id order (one pass over the primary key). The last range is open
+ * above, so customers added while a recompute runs are still classified.
+ */
+export async function batchRanges(db: Db, size: number): Promise<{ lo: number; hi: number }[]> {
+  const { rows } = await sql<{ hi: number }>`
+    SELECT max(id) AS hi FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / ${size}::bigint AS batch FROM customers) c
+    GROUP BY batch ORDER BY batch`.execute(db);
+  return rows.map((r, i) => ({ lo: i === 0 ? Number.MIN_SAFE_INTEGER : Number(rows[i - 1]!.hi) + 1, hi: i === rows.length - 1 ? Number.MAX_SAFE_INTEGER : Number(r.hi) }));
 }
 
-interface FactsRow {
-  customer_id: number;
-  since: Date;
-  team_id: number | null;
-  acquisition_channel: string | null;
-  country: string | null;
-  stored_state: LifecycleState | null;
-  stored_entered_at: Date | null;
-  stored_latent_need: boolean | null;
-  stored_latent_evidence: Record<string, unknown> | null;
-  islands: { start: string; end: string | null; value: number | null; currency: string | null; plan: string | null; reasonCode: string | null; cancelledAt: string | null }[] | null;
-  downgrades: number | null;
-  days: number | null;
-  first_day: number | null;
-  last_day: number | null;
-  median_gap: number | null;
-  recent_days: number | null;
-  t12: number | null;
-  order_currency: string | null;
-  gaps: { from: number; to: number; trailing12m: number | null }[] | null;
-  first_after_stored: number | null;
-  days_after_exit: number | null;
-  complaints_recent: number | null;
-  complaints_before: number | null;
-  need_after_exit: number | null;
-  need_after_last_order: number | null;
-  p_alive: number | null;
-  p_alive_prev: number | null;
-  clv: number | null;
-  score_currency: string | null;
-}
+/** One customer as the statement below returns it: a JSON array, positions as in the SELECT list. */
+type RecordTuple = [
+  customerId: number,
+  sinceMs: number,
+  teamId: number | null,
+  channel: string | null,
+  country: string | null,
+  storedState: LifecycleState | null,
+  storedEnteredMs: number | null,
+  storedLatentNeed: boolean | null,
+  storedLatentEvidence: Record<string, unknown> | null,
+  contractIds: number[] | null,
+  contractStarts: number[] | null,
+  contractEnds: (number | null)[] | null,
+  contractCancels: (number | null)[] | null,
+  contractValues: number[] | null,
+  contractCurrencies: string[] | null,
+  contractPlans: (string | null)[] | null,
+  contractReasons: (string | null)[] | null,
+  orderDays: number[] | null,
+  orderAmounts: number[] | null,
+  orderCurrency: string | null,
+  complaintsRecent: number | null,
+  complaintsBefore: number | null,
+  needAt: number[] | null,
+  pAlive: number | null,
+  pAlivePrevious: number | null,
+  clv: number | null,
+  scoreCurrency: string | null,
+];
 
-export interface BatchFacts {
-  facts: CustomerFacts;
+export interface BatchRecord {
+  record: CustomerRecord;
   storedLatent: { flag: boolean; evidence: Record<string, unknown> | null } | null;
 }
 
-const dayDate = (d: number) => new Date(Number(d) * DAY_MS);
-const trimmed = (s: string | null) => (s === null ? null : s.trim());
+/** A timestamp as epoch milliseconds (float8; exact: truncated to the millisecond, as a JavaScript Date holds it). */
+const epochMs = (column: string) => sql.raw(`round(date_part('epoch', date_trunc('milliseconds', ${column})) * 1000)`);
 
-/** Every fact the rules need, for the customers with lo ≤ id ≤ hi, in one statement. */
-export async function customerFacts(
+/**
+ * What the rules need of the customers with lo ≤ id ≤ hi, in one statement: the customer row and its stored state,
+ * then one GROUP BY customer_id per large table (each read by customer_id through its index), returning the
+ * customer's contracts, purchase days and contact times as arrays. Everything derived from them (islands, gaps,
+ * windows) is computed by `deriveFacts` in rules.ts, once per customer, so the SQL has no window functions and no
+ * joins between the tables' aggregates. The batch comes back as one JSON text (times as epoch milliseconds): one
+ * native JSON.parse instead of a type parser per field and array element.
+ */
+export async function customerRecords(
   db: Db,
   range: { lo: number; hi: number },
   o: IdentifyOptions & { asOf: Date },
   runs: { current: { id: number; asOf: Date } | null; previousId: number | null },
-): Promise<BatchFacts[]> {
+): Promise<BatchRecord[]> {
   const lo = sql`${range.lo}::bigint`;
   const hi = sql`${range.hi}::bigint`;
   const asOf = sql`${o.asOf}::timestamptz`;
-  const asOfDay = sql`${Math.floor(o.asOf.getTime() / DAY_MS)}::integer`;
-  const recent = sql`${o.recentDays}::integer`;
-  const toDay = (expr: ReturnType<typeof sql>) => sql`((${expr} AT TIME ZONE 'UTC')::date - DATE '1970-01-01')`;
-  const { rows } = await sql<FactsRow>`
-    WITH c AS (
-      SELECT c.id AS customer_id, coalesce(c.acquired_at, c.created_at) AS since, c.team_id, c.acquisition_channel, c.country,
-             st.state AS stored_state, st.entered_at AS stored_entered_at, st.latent_need AS stored_latent_need,
-             st.latent_need_evidence AS stored_latent_evidence
-      FROM customers c LEFT JOIN customer_states st ON st.customer_id = c.id
-      WHERE c.id BETWEEN ${lo} AND ${hi}
-    ),
-    k AS (
-      SELECT customer_id, id, plan, started_at, reason_code, monthly_value, currency, cancelled_at,
-             coalesce(ends_at, cancelled_at, 'infinity'::timestamptz) AS end_at
+  // Complaint windows in UTC days (as every day in the rules), whatever the session's time zone.
+  const recentFrom = sql`${new Date(o.asOf.getTime() - o.recentDays * DAY_MS)}::timestamptz`;
+  const beforeFrom = sql`${new Date(o.asOf.getTime() - 2 * o.recentDays * DAY_MS)}::timestamptz`;
+  const { rows } = await sql<{ batch: string | null }>`
+    SELECT json_agg(json_build_array(
+             c.id, ${epochMs('coalesce(c.acquired_at, c.created_at)')}, c.team_id, c.acquisition_channel, c.country::text,
+             st.state, ${epochMs('st.entered_at')}, st.latent_need, st.latent_need_evidence,
+             k.ids, k.starts, k.ends, k.cancels, k.monthly, k.currencies, k.plans, k.reasons,
+             o.days, o.amounts, o.currency,
+             i.complaints_recent, i.complaints_before, i.need_at,
+             sc.p_alive, sp.p_alive, sc.clv, sc.currency::text) ORDER BY c.id)::text AS batch
+    FROM customers c
+    LEFT JOIN customer_states st ON st.customer_id = c.id
+    LEFT JOIN (
+      SELECT customer_id, array_agg(id) AS ids, array_agg(${epochMs('started_at')}) AS starts,
+             array_agg(${epochMs('coalesce(ends_at, cancelled_at)')}) AS ends, array_agg(${epochMs('cancelled_at')}) AS cancels,
+             array_agg(monthly_value) AS monthly, array_agg(currency::text) AS currencies, array_agg(plan) AS plans,
+             array_agg(reason_code) AS reasons
       FROM contracts WHERE customer_id BETWEEN ${lo} AND ${hi} AND started_at <= ${asOf}
-    ),
-    k1 AS (
-      SELECT k.*, max(end_at) OVER wp AS prev_end, lag(cancelled_at) OVER w AS prev_cancelled, lag(monthly_value) OVER w AS prev_value
-      FROM k
-      WINDOW w AS (PARTITION BY customer_id ORDER BY started_at, id),
-             wp AS (PARTITION BY customer_id ORDER BY started_at, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-    ),
-    k2 AS (
-      SELECT k1.*, (prev_end IS NULL OR started_at > prev_end + make_interval(days => ${o.renewalGapDays}::integer)) AS island_start_row
-      FROM k1
-    ),
-    k3 AS (
-      SELECT k2.*, sum(CASE WHEN island_start_row THEN 1 ELSE 0 END) OVER (PARTITION BY customer_id ORDER BY started_at, id) AS island FROM k2
-    ),
-    k4 AS (SELECT k3.*, max(end_at) OVER (PARTITION BY customer_id, island) AS island_end FROM k3),
-    isl AS (
-      SELECT customer_id, island, min(started_at) AS island_start, island_end,
-             (sum(monthly_value) FILTER (WHERE end_at = island_end) * 12)::bigint AS value,
-             min(currency) FILTER (WHERE end_at = island_end) AS currency,
-             min(plan) FILTER (WHERE end_at = island_end) AS plan,
-             min(reason_code) FILTER (WHERE end_at = island_end) AS reason_code,
-             max(cancelled_at) FILTER (WHERE end_at = island_end) AS cancelled_at,
-             count(*) FILTER (WHERE NOT island_start_row AND prev_cancelled IS NOT NULL AND monthly_value < prev_value) AS downgrades
-      FROM k4 GROUP BY customer_id, island, island_end
-    ),
-    cs AS (
-      SELECT customer_id,
-             jsonb_agg(jsonb_build_object(
-               'start', island_start, 'end', CASE WHEN island_end = 'infinity'::timestamptz THEN NULL ELSE island_end END,
-               'value', value, 'currency', currency, 'plan', plan, 'reasonCode', reason_code, 'cancelledAt', cancelled_at) ORDER BY island) AS islands,
-             sum(downgrades)::bigint AS downgrades,
-             CASE WHEN max(island_end) <= ${asOf} THEN max(island_end) END AS exit_at
-      FROM isl GROUP BY customer_id
-    ),
-    od AS (
-      SELECT customer_id, ${toDay(sql`occurred_at`)} AS day, sum(amount)::bigint AS amount, min(currency) AS currency
+      GROUP BY customer_id
+    ) k ON k.customer_id = c.id
+    LEFT JOIN (
+      SELECT customer_id, array_agg((occurred_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS days,
+             array_agg(amount) AS amounts, min(currency)::text AS currency
       FROM orders WHERE customer_id BETWEEN ${lo} AND ${hi} AND occurred_at <= ${asOf}
-      GROUP BY 1, 2
-    ),
-    o1 AS (
-      SELECT od.*, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap,
-             sum(amount) OVER (PARTITION BY customer_id ORDER BY day RANGE BETWEEN 364 PRECEDING AND CURRENT ROW) AS t12
-      FROM od
-    ),
-    o2 AS (
-      SELECT o1.*, lag(t12) OVER (PARTITION BY customer_id ORDER BY day) AS prev_t12, max(day) OVER (PARTITION BY customer_id) AS last_day
-      FROM o1
-    ),
-    os AS (
-      SELECT customer_id, count(*) AS days, min(day) AS first_day, max(day) AS last_day,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap,
-             count(*) FILTER (WHERE day > ${asOfDay} - ${recent}) AS recent_days,
-             sum(amount) FILTER (WHERE day > last_day - 365)::bigint AS t12,
-             min(currency) AS currency
-      FROM o2 GROUP BY customer_id
-    ),
-    allowed AS (
+      GROUP BY customer_id
+    ) o ON o.customer_id = c.id
+    LEFT JOIN (
       SELECT customer_id,
-             CASE WHEN days <= 1 OR median_gap IS NULL THEN ${o.singlePurchaseGapDays}::float8
-                  ELSE greatest(${o.sleepingMinGapDays}::float8, ceil(${o.sleepingGapFactor}::float8 * median_gap)) END AS allowed
-      FROM os
-    ),
-    gaps AS (
-      SELECT o2.customer_id, jsonb_agg(jsonb_build_object('from', o2.day - o2.gap, 'to', o2.day, 'trailing12m', o2.prev_t12) ORDER BY o2.day) AS gaps
-      FROM o2 JOIN allowed a USING (customer_id) WHERE o2.gap > a.allowed GROUP BY o2.customer_id
-    ),
-    after AS (
-      SELECT od.customer_id,
-             min(od.day) FILTER (WHERE c.stored_entered_at IS NOT NULL AND od.day > ${toDay(sql`c.stored_entered_at`)}) AS first_after_stored,
-             count(*) FILTER (WHERE cs.exit_at IS NOT NULL AND od.day > ${toDay(sql`cs.exit_at`)}) AS days_after_exit
-      FROM od JOIN c USING (customer_id) LEFT JOIN cs USING (customer_id)
-      GROUP BY od.customer_id
-    ),
-    ia AS (
-      SELECT i.customer_id,
-             count(*) FILTER (WHERE i.type = 'complaint' AND i.occurred_at > ${asOf} - make_interval(days => ${recent})) AS complaints_recent,
-             count(*) FILTER (WHERE i.type = 'complaint' AND i.occurred_at <= ${asOf} - make_interval(days => ${recent})
-                                AND i.occurred_at > ${asOf} - make_interval(days => 2 * ${recent})) AS complaints_before,
-             count(*) FILTER (WHERE i.type IN ('usage', 'support_ticket', 'service_call') AND i.occurred_at > cs.exit_at) AS need_after_exit,
-             count(*) FILTER (WHERE i.type IN ('usage', 'support_ticket', 'service_call')
-                                AND ${toDay(sql`i.occurred_at`)} > os.last_day) AS need_after_last_order
-      FROM interactions i LEFT JOIN cs USING (customer_id) LEFT JOIN os USING (customer_id)
-      WHERE i.customer_id BETWEEN ${lo} AND ${hi} AND i.occurred_at <= ${asOf}
-      GROUP BY i.customer_id
-    ),
-    sc AS (
-      SELECT customer_id, p_alive, clv, currency FROM customer_scores
-      WHERE analysis_run_id = ${runs.current?.id ?? null}::bigint AND customer_id BETWEEN ${lo} AND ${hi}
-    ),
-    sp AS (
-      SELECT customer_id, p_alive FROM customer_scores
-      WHERE analysis_run_id = ${runs.previousId}::bigint AND customer_id BETWEEN ${lo} AND ${hi}
-    )
-    SELECT c.*, cs.islands, cs.downgrades,
-           os.days, os.first_day, os.last_day, os.median_gap, os.recent_days, os.t12, os.currency AS order_currency,
-           gaps.gaps, after.first_after_stored, after.days_after_exit,
-           ia.complaints_recent, ia.complaints_before, ia.need_after_exit, ia.need_after_last_order,
-           sc.p_alive, sp.p_alive AS p_alive_prev, sc.clv, sc.currency AS score_currency
-    FROM c
-    LEFT JOIN cs USING (customer_id)
-    LEFT JOIN os USING (customer_id)
-    LEFT JOIN gaps USING (customer_id)
-    LEFT JOIN after USING (customer_id)
-    LEFT JOIN ia USING (customer_id)
-    LEFT JOIN sc USING (customer_id)
-    LEFT JOIN sp USING (customer_id)
-    ORDER BY c.customer_id`.execute(db);
+             count(*) FILTER (WHERE type = 'complaint' AND occurred_at > ${recentFrom}) AS complaints_recent,
+             count(*) FILTER (WHERE type = 'complaint' AND occurred_at <= ${recentFrom} AND occurred_at > ${beforeFrom}) AS complaints_before,
+             array_agg(${epochMs('occurred_at')}) FILTER (WHERE type IN ('usage', 'support_ticket', 'service_call')) AS need_at
+      FROM interactions WHERE customer_id BETWEEN ${lo} AND ${hi} AND occurred_at <= ${asOf}
+      GROUP BY customer_id
+    ) i ON i.customer_id = c.id
+    LEFT JOIN customer_scores sc ON sc.analysis_run_id = ${runs.current?.id ?? null}::bigint AND sc.customer_id = c.id
+                                 AND sc.customer_id BETWEEN ${lo} AND ${hi}
+    LEFT JOIN customer_scores sp ON sp.analysis_run_id = ${runs.previousId}::bigint AND sp.customer_id = c.id
+                                 AND sp.customer_id BETWEEN ${lo} AND ${hi}
+    WHERE c.id BETWEEN ${lo} AND ${hi}`.execute(db);
+  const tuples = JSON.parse(rows[0]?.batch ?? '[]') as RecordTuple[];
 
-  return rows.map((r) => {
-    const islands: Island[] = (r.islands ?? []).map((i) => ({
-      start: new Date(i.start),
-      end: i.end === null ? null : new Date(i.end),
-      value: Number(i.value ?? 0),
-      currency: trimmed(i.currency),
-      plan: i.plan,
-      reasonCode: i.reasonCode,
-      cancelledAt: i.cancelledAt === null ? null : new Date(i.cancelledAt),
-    }));
-    const pastGaps: PastGap[] = (r.gaps ?? []).map((g) => ({ from: dayDate(g.from), to: dayDate(g.to), trailing12m: Number(g.trailing12m ?? 0) }));
-    const facts: CustomerFacts = {
-      customerId: Number(r.customer_id),
-      since: r.since,
-      teamId: r.team_id === null ? null : Number(r.team_id),
-      channel: r.acquisition_channel,
-      country: trimmed(r.country),
-      islands,
-      downgrades: Number(r.downgrades ?? 0),
-      orders: {
-        days: Number(r.days ?? 0),
-        firstDay: r.first_day === null ? null : dayDate(r.first_day),
-        lastDay: r.last_day === null ? null : dayDate(r.last_day),
-        medianGapDays: r.median_gap === null ? null : Number(r.median_gap),
-        recentDays: Number(r.recent_days ?? 0),
-        trailing12m: Number(r.t12 ?? 0),
-        currency: trimmed(r.order_currency),
-        pastGaps,
-        firstDayAfterStored: r.first_after_stored === null ? null : dayDate(r.first_after_stored),
-        daysAfterContractExit: Number(r.days_after_exit ?? 0),
-      },
-      interactions: {
-        complaintsRecent: Number(r.complaints_recent ?? 0),
-        complaintsBefore: Number(r.complaints_before ?? 0),
-        needAfterContractExit: Number(r.need_after_exit ?? 0),
-        needAfterLastOrder: Number(r.need_after_last_order ?? 0),
-      },
+  return tuples.map((r) => {
+    const [customerId, sinceMs, teamId, channel, country, storedState, storedEnteredMs, storedLatentNeed, storedLatentEvidence] = r;
+    const [ids, starts, ends, cancels, values, currencies, plans, reasons] = r.slice(9, 17) as [number[] | null, number[], (number | null)[], (number | null)[], number[], string[], (string | null)[], (string | null)[]];
+    const [orderDays, orderAmounts, orderCurrency, complaintsRecent, complaintsBefore, needAt, pAlive, pAlivePrevious, clv, scoreCurrency] = r.slice(17) as [
+      number[] | null, number[] | null, string | null, number | null, number | null, number[] | null, number | null, number | null, number | null, string | null,
+    ];
+    const contracts: ContractRecord[] = [];
+    if (ids) {
+      for (let j = 0; j < ids.length; j++) {
+        contracts.push({
+          id: ids[j]!,
+          startMs: starts[j]!,
+          endMs: ends[j] ?? null,
+          cancelledMs: cancels[j] ?? null,
+          monthlyValue: values[j]!,
+          currency: currencies[j]!,
+          plan: plans[j] ?? null,
+          reasonCode: reasons[j] ?? null,
+        });
+      }
+    }
+    const record: CustomerRecord = {
+      customerId,
+      since: new Date(sinceMs),
+      teamId,
+      channel,
+      country,
+      contracts,
+      orderDays: orderDays ?? [],
+      orderAmounts: orderAmounts ?? [],
+      orderCurrency,
+      complaintsRecent: complaintsRecent ?? 0,
+      complaintsBefore: complaintsBefore ?? 0,
+      needContactsMs: needAt ?? [],
       scores:
-        r.p_alive === null || !runs.current
+        pAlive === null || !runs.current
           ? null
-          : {
-              analysisRunId: runs.current.id,
-              asOf: runs.current.asOf,
-              pAlive: Number(r.p_alive),
-              pAlivePrevious: r.p_alive_prev === null ? null : Number(r.p_alive_prev),
-              clv: Number(r.clv),
-              currency: trimmed(r.score_currency)!,
-            },
-      stored: r.stored_state && r.stored_entered_at ? { state: r.stored_state, enteredAt: r.stored_entered_at } : null,
+          : { analysisRunId: runs.current.id, asOf: runs.current.asOf, pAlive, pAlivePrevious, clv: clv!, currency: scoreCurrency! },
+      stored: storedState && storedEnteredMs !== null ? { state: storedState, enteredAt: new Date(storedEnteredMs) } : null,
     };
-    return {
-      facts,
-      storedLatent: r.stored_state ? { flag: Boolean(r.stored_latent_need), evidence: r.stored_latent_evidence } : null,
-    };
+    return { record, storedLatent: storedState ? { flag: Boolean(storedLatentNeed), evidence: storedLatentEvidence } : null };
   });
 }
 
-/** Appends the transitions and writes the changed current states of one batch. */
-export async function writeBatch(
-  trx: Transaction<DB>,
-  recomputeId: number,
-  changes: { facts: CustomerFacts; result: Classification; writeState: boolean }[],
-): Promise<number> {
-  const transitions = changes.flatMap(({ facts, result }) =>
-    result.transitions.map((t) => ({
-      customer_id: facts.customerId,
-      from_state: t.from,
-      to_state: t.state,
-      effective_at: t.at.toISOString(),
-      reason: t.reason,
-      analysis_run_id: t.analysisRunId ?? null,
-      currency: t.loss?.currency ?? null,
-      value_lost: t.loss?.value ?? null,
-      value_basis: t.loss?.basis ?? null,
-      forecast_value: t.loss?.forecast ?? null,
-      reason_code: t.loss?.reasonCode ?? null,
-      plan: t.loss?.plan ?? null,
-      team_id: facts.teamId,
-      acquisition_channel: facts.channel,
-      country: facts.country,
-    })),
-  );
-  if (transitions.length > 0) {
+/** One customer whose state changed: the transitions to append and the current state to store. */
+export interface CustomerChange {
+  customerId: number;
+  teamId: number | null;
+  channel: string | null;
+  country: string | null;
+  result: Classification;
+}
+
+// Bulk parameters. Numbers and short texts go as PostgreSQL array literals, built directly (the driver's generic
+// array serialiser costs several times more); text elements are always quoted, so NULL is the only unquoted word.
+// JSON values (reasons, evidence) go as one JSON array per column, serialised by one native JSON.stringify, and
+// become a jsonb[] in SQL (jsonbArray): escaping each value into an array literal instead cost ten times more.
+const numberArray = (xs: readonly (number | null)[]) => `{${xs.map((x) => (x === null ? 'NULL' : String(x))).join(',')}}`;
+const quote = (x: string) => `"${x.includes('"') || x.includes('\\') ? x.replace(/["\\]/g, '\\$&') : x}"`;
+const textArray = (xs: readonly (string | null)[]) => `{${xs.map((x) => (x === null ? 'NULL' : quote(x))).join(',')}}`;
+const boolArray = (xs: readonly boolean[]) => `{${xs.map((x) => (x ? 't' : 'f')).join(',')}}`;
+/** A JSON array (JavaScript null → SQL NULL) as a jsonb[] in its order. */
+const jsonbArray = (xs: readonly unknown[]) =>
+  sql`ARRAY(SELECT nullif(e, 'null'::jsonb) FROM jsonb_array_elements(${JSON.stringify(xs)}::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY n)`;
+
+/**
+ * Appends the transitions and writes the current states of one batch's changed customers: one INSERT … SELECT FROM
+ * unnest per table, an array per column, times as epoch milliseconds. Transitions get their ids in the order
+ * given — by customer, oldest first.
+ */
+export async function writeBatch(trx: Transaction<DB>, recomputeId: number, changes: readonly CustomerChange[]): Promise<number> {
+  const t = {
+    customer: [] as number[], from: [] as (string | null)[], to: [] as string[], at: [] as number[], reason: [] as Transition['reason'][], run: [] as (number | null)[],
+    currency: [] as (string | null)[], value: [] as (number | null)[], basis: [] as (string | null)[], forecast: [] as (number | null)[],
+    reasonCode: [] as (string | null)[], plan: [] as (string | null)[], team: [] as (number | null)[], channel: [] as (string | null)[], country: [] as (string | null)[],
+  };
+  for (const c of changes) {
+    for (const x of c.result.transitions) {
+      t.customer.push(c.customerId);
+      t.from.push(x.from);
+      t.to.push(x.state);
+      t.at.push(x.at.getTime());
+      t.reason.push(x.reason);
+      t.run.push(x.analysisRunId ?? null);
+      t.currency.push(x.loss?.currency ?? null);
+      t.value.push(x.loss?.value ?? null);
+      t.basis.push(x.loss?.basis ?? null);
+      t.forecast.push(x.loss?.forecast ?? null);
+      t.reasonCode.push(x.loss?.reasonCode ?? null);
+      t.plan.push(x.loss?.plan ?? null);
+      t.team.push(c.teamId);
+      t.channel.push(c.channel);
+      t.country.push(c.country);
+    }
+  }
+  if (t.customer.length > 0) {
     await sql`
       INSERT INTO state_transitions (customer_id, from_state, to_state, effective_at, reason, analysis_run_id, recompute_id, currency,
                                      value_lost, value_basis, forecast_value, reason_code, plan, team_id, acquisition_channel, country)
-      SELECT customer_id, from_state, to_state, effective_at, reason, analysis_run_id, ${recomputeId}::bigint, currency,
+      SELECT customer_id, from_state, to_state, to_timestamp(at_ms / 1000), reason, analysis_run_id, ${recomputeId}::bigint, currency,
              value_lost, value_basis, forecast_value, reason_code, plan, team_id, acquisition_channel, country
-      FROM jsonb_to_recordset(${JSON.stringify(transitions)}::jsonb) AS t(
-        customer_id bigint, from_state text, to_state text, effective_at timestamptz, reason jsonb, analysis_run_id bigint, currency text,
-        value_lost bigint, value_basis text, forecast_value bigint, reason_code text, plan text, team_id bigint, acquisition_channel text, country text)
-      ORDER BY customer_id, effective_at`.execute(trx);
+      FROM unnest(${numberArray(t.customer)}::bigint[], ${textArray(t.from)}::text[], ${textArray(t.to)}::text[], ${numberArray(t.at)}::float8[],
+                  ${jsonbArray(t.reason)}, ${numberArray(t.run)}::bigint[], ${textArray(t.currency)}::text[], ${numberArray(t.value)}::bigint[],
+                  ${textArray(t.basis)}::text[], ${numberArray(t.forecast)}::bigint[], ${textArray(t.reasonCode)}::text[], ${textArray(t.plan)}::text[],
+                  ${numberArray(t.team)}::bigint[], ${textArray(t.channel)}::text[], ${textArray(t.country)}::text[])
+        WITH ORDINALITY AS t(customer_id, from_state, to_state, at_ms, reason, analysis_run_id, currency, value_lost, value_basis,
+                             forecast_value, reason_code, plan, team_id, acquisition_channel, country, ord)
+      ORDER BY ord`.execute(trx);
   }
-  const states = changes
-    .filter((c) => c.writeState)
-    .map(({ facts, result }) => ({
-      customer_id: facts.customerId,
-      state: result.state,
-      entered_at: result.enteredAt.toISOString(),
-      evidence: result.evidence,
-      latent_need: result.latentNeed,
-      latent_need_evidence: result.latentNeedEvidence,
-      evidence_changed: result.transitions.length > 0,
-    }));
-  if (states.length > 0) {
+  if (changes.length > 0) {
     await sql`
       INSERT INTO customer_states (customer_id, state, entered_at, evidence, latent_need, latent_need_evidence, recompute_id)
-      SELECT customer_id, state, entered_at, evidence, latent_need, latent_need_evidence, ${recomputeId}::bigint
-      FROM jsonb_to_recordset(${JSON.stringify(states)}::jsonb) AS t(
-        customer_id bigint, state text, entered_at timestamptz, evidence jsonb, latent_need boolean, latent_need_evidence jsonb, evidence_changed boolean)
+      SELECT customer_id, state, to_timestamp(at_ms / 1000), evidence, latent_need, latent_need_evidence, ${recomputeId}::bigint
+      FROM unnest(${numberArray(changes.map((c) => c.customerId))}::bigint[], ${textArray(changes.map((c) => c.result.state))}::text[],
+                  ${numberArray(changes.map((c) => c.result.enteredAt.getTime()))}::float8[], ${jsonbArray(changes.map((c) => c.result.evidence))},
+                  ${boolArray(changes.map((c) => c.result.latentNeed))}::boolean[], ${jsonbArray(changes.map((c) => c.result.latentNeedEvidence))})
+        AS t(customer_id, state, at_ms, evidence, latent_need, latent_need_evidence)
       ON CONFLICT (customer_id) DO UPDATE SET
         state = excluded.state, entered_at = excluded.entered_at,
         evidence = CASE WHEN customer_states.state = excluded.state AND customer_states.entered_at = excluded.entered_at
@@ -350,7 +302,7 @@ export async function writeBatch(
         latent_need = excluded.latent_need, latent_need_evidence = excluded.latent_need_evidence,
         recompute_id = excluded.recompute_id, updated_at = now()`.execute(trx);
   }
-  return transitions.length;
+  return t.customer.length;
 }
 
 export interface StateCount {

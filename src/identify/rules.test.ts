@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, type CustomerFacts, type Island } from './rules.js';
+import { classify, DAY_MS, deriveFacts, type ContractRecord, type CustomerFacts, type CustomerRecord, type Island } from './rules.js';
 import { identifyOptionsSchema } from './schemas.js';
 
 const { asOf: _a, batchSize: _b, ...rules } = identifyOptionsSchema.parse({});
@@ -175,4 +175,83 @@ it('classifying again what was stored writes nothing', () => {
   ]) {
     expect(classify(again(f, classify(f, rules, AS_OF)), rules, AS_OF).transitions).toEqual([]);
   }
+});
+
+describe('facts derived from the stored data', () => {
+  const ms = (s: string) => Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s);
+  const dayNo = (s: string) => Math.floor(ms(s) / DAY_MS);
+  const record = (over: Partial<CustomerRecord> = {}): CustomerRecord => ({
+    customerId: 1, since: d('2022-01-01'), teamId: null, channel: null, country: null, contracts: [], orderDays: [], orderAmounts: [],
+    orderCurrency: null, complaintsRecent: 0, complaintsBefore: 0, needContactsMs: [], scores: null, stored: null, ...over,
+  });
+  const contract = (id: number, start: string, end: string | null, more: Partial<ContractRecord> = {}): ContractRecord => ({
+    id, startMs: ms(start), endMs: end === null ? null : ms(end), cancelledMs: null, monthlyValue: 10_000, currency: 'EUR', plan: 'basic', reasonCode: null, ...more,
+  });
+  const orders = (list: [string, number][]) => ({ orderDays: list.map(([day]) => dayNo(day)), orderAmounts: list.map(([, amount]) => amount), orderCurrency: 'EUR' });
+
+  it('merges contracts, in any order, into islands: a start up to renewalGapDays after the latest end continues one', () => {
+    const f = deriveFacts(
+      record({ contracts: [contract(3, '2024-01-02', null), contract(1, '2023-01-01', '2023-06-30'), contract(2, '2023-07-01', '2023-12-31')] }),
+      rules,
+      AS_OF,
+    );
+    expect(f.islands.map((i) => [i.start, i.end])).toEqual([
+      [d('2023-01-01'), d('2023-12-31')],
+      [d('2024-01-02'), null],
+    ]);
+  });
+
+  it('an island ends with its latest end and is valued by the contracts ending it; a cheaper contract after a cancelled one is a downgrade', () => {
+    const f = deriveFacts(
+      record({
+        contracts: [
+          contract(1, '2023-01-01', '2024-06-30', { cancelledMs: ms('2024-03-01'), monthlyValue: 100 }),
+          contract(2, '2023-06-01', '2024-06-30', { monthlyValue: 50, plan: 'addon', reasonCode: 'price' }),
+          contract(3, '2023-02-01', '2023-05-01', { monthlyValue: 20 }),
+        ],
+        ...orders([['2024-06-30', 1], ['2024-07-05', 1]]),
+        needContactsMs: [ms('2024-06-30'), ms('2024-06-30T10:00:00Z')],
+      }),
+      rules,
+      AS_OF,
+    );
+    expect(f.islands).toEqual([
+      { start: d('2023-01-01'), end: d('2024-06-30'), value: 1_800, currency: 'EUR', plan: 'addon', reasonCode: 'price', cancelledAt: d('2024-03-01') },
+    ]);
+    expect(f.downgrades).toBe(1);
+    // After the exit (the island's end): the purchase five days later, the contact ten hours later.
+    expect([f.orders.daysAfterContractExit, f.interactions.needAfterContractExit]).toEqual([1, 1]);
+  });
+
+  it('purchase days: orders summed per UTC day, the median gap, the trailing 12 months and the gaps longer than allowed', () => {
+    const f = deriveFacts(
+      record({
+        ...orders([['2024-03-31', 50], ['2023-01-01', 10], ['2023-01-21', 20], ['2023-03-02', 30], ['2024-03-01', 40], ['2023-01-01', 5]]),
+        needContactsMs: [ms('2024-03-31T23:00:00Z'), ms('2024-04-01T01:00:00Z')],
+        stored: { state: 'sleeping', enteredAt: new Date('2024-03-01T12:00:00Z') },
+      }),
+      rules,
+      AS_OF,
+    );
+    // Gaps 20, 40, 365, 30: median 35, allowed max(90, 3 × 35) = 105 days.
+    expect(f.orders).toEqual({
+      days: 5,
+      firstDay: d('2023-01-01'),
+      lastDay: d('2024-03-31'),
+      medianGapDays: 35,
+      recentDays: 0,
+      trailing12m: 90,
+      currency: 'EUR',
+      pastGaps: [{ from: d('2023-03-02'), to: d('2024-03-01'), trailing12m: 65 }],
+      firstDayAfterStored: d('2024-03-31'),
+      daysAfterContractExit: 0,
+    });
+    expect(f.interactions.needAfterLastOrder).toBe(1);
+  });
+
+  it('the trailing 12 months are a purchase day and the 364 days before it; recent days the last recentDays days', () => {
+    const f = deriveFacts(record(orders([['2024-04-02', 1], ['2024-04-03', 2], ['2025-04-01', 4], ['2025-04-02', 8]])), rules, AS_OF);
+    expect(f.orders.trailing12m).toBe(14);
+    expect(f.orders.recentDays).toBe(1);
+  });
 });

@@ -1,7 +1,8 @@
 /**
- * The lifecycle rules as pure functions: one customer's facts (computed set-based in SQL, see repository.ts) and
- * the state stored so far go in; the transitions to append and the current state come out. No I/O, so every rule
- * and edge case is pinned by tests on constructed histories (rules.test.ts).
+ * The lifecycle rules as pure functions: one customer's stored data (read set-based in SQL, see repository.ts) is
+ * turned into facts (`deriveFacts`), which with the state stored so far go in; the transitions to append and the
+ * current state come out. No I/O, so every rule and edge case is pinned by tests on constructed histories
+ * (rules.test.ts).
  *
  * The customer's history is replayed from the data as a timeline of dated events:
  *   contract customers (any contract started by as-of): contracts are merged into "islands" of continuous
@@ -90,6 +91,45 @@ export interface CustomerFacts {
   stored: { state: LifecycleState; enteredAt: Date } | null;
 }
 
+/**
+ * One customer's stored data as the recompute reads it (repository.ts: one GROUP BY customer_id per table), before
+ * any rule is applied. `deriveFacts` turns it into the facts the rules classify, so every derived quantity (islands,
+ * gaps, medians, windows) is defined once, here.
+ */
+export interface CustomerRecord {
+  customerId: number;
+  since: Date;
+  teamId: number | null;
+  channel: string | null;
+  country: string | null;
+  /** Contracts started by as-of, in any order. */
+  contracts: ContractRecord[];
+  /** Orders up to as-of, in any order: UTC day number (days since 1970-01-01) and amount (minor units). */
+  orderDays: number[];
+  orderAmounts: number[];
+  /** The smallest of the orders' currencies (null: no orders). */
+  orderCurrency: string | null;
+  /** Complaints in the last `recentDays` days, and in the `recentDays` days before those. */
+  complaintsRecent: number;
+  complaintsBefore: number;
+  /** When each usage, support ticket and service call up to as-of happened (epoch ms), in any order. */
+  needContactsMs: number[];
+  scores: CustomerFacts['scores'];
+  stored: CustomerFacts['stored'];
+}
+
+export interface ContractRecord {
+  id: number;
+  startMs: number;
+  /** ends_at, else cancelled_at; null: open-ended. */
+  endMs: number | null;
+  cancelledMs: number | null;
+  monthlyValue: number;
+  currency: string;
+  plan: string | null;
+  reasonCode: string | null;
+}
+
 export interface Loss {
   currency: string | null;
   value: number;
@@ -131,6 +171,167 @@ const daysBetween = (a: Date, b: Date) => Math.floor((b.getTime() - a.getTime())
 export function allowedGapDays(orders: Pick<CustomerFacts['orders'], 'days' | 'medianGapDays'>, options: RuleOptions): number {
   if (orders.days <= 1 || orders.medianGapDays === null) return options.singlePurchaseGapDays;
   return Math.max(options.sleepingMinGapDays, Math.ceil(options.sleepingGapFactor * orders.medianGapDays));
+}
+
+const minText = (a: string | null, b: string | null) => (a === null ? b : b === null || a <= b ? a : b);
+
+/**
+ * Contracts merged into islands of continuous coverage, oldest first: in order of start (then id), a contract
+ * starting more than `renewalGapDays` days after the latest end so far opens a new island. An island ends at the
+ * latest end of its contracts (open-ended if any is); its value, plan, reason and cancellation are those of the
+ * contracts ending it (ties: summed value, the smallest currency, plan and reason code, the latest cancellation).
+ * A downgrade is a contract continuing an island right after a cancelled one, at a lower monthly value.
+ */
+export function contractIslands(contracts: readonly ContractRecord[], renewalGapDays: number): { islands: Island[]; downgrades: number } {
+  const sorted = contracts.length > 1 ? [...contracts].sort((a, b) => a.startMs - b.startMs || a.id - b.id) : contracts;
+  const islands: Island[] = [];
+  let downgrades = 0;
+  let first = 0;
+  let latestEnd = -Infinity;
+  const close = (from: number, to: number, end: number) => {
+    let value = 0;
+    let currency: string | null = null;
+    let plan: string | null = null;
+    let reasonCode: string | null = null;
+    let cancelled: number | null = null;
+    for (let j = from; j < to; j++) {
+      const k = sorted[j]!;
+      if ((k.endMs ?? Infinity) !== end) continue;
+      value += k.monthlyValue;
+      currency = minText(currency, k.currency);
+      plan = minText(plan, k.plan);
+      reasonCode = minText(reasonCode, k.reasonCode);
+      if (k.cancelledMs !== null && (cancelled === null || k.cancelledMs > cancelled)) cancelled = k.cancelledMs;
+    }
+    islands.push({
+      start: new Date(sorted[from]!.startMs),
+      end: end === Infinity ? null : new Date(end),
+      value: value * 12,
+      currency,
+      plan,
+      reasonCode,
+      cancelledAt: cancelled === null ? null : new Date(cancelled),
+    });
+  };
+  for (let i = 0; i < sorted.length; i++) {
+    const k = sorted[i]!;
+    if (i > 0 && k.startMs > latestEnd + renewalGapDays * DAY_MS) {
+      close(first, i, latestEnd);
+      first = i;
+    } else if (i > 0) {
+      const previous = sorted[i - 1]!;
+      if (previous.cancelledMs !== null && k.monthlyValue < previous.monthlyValue) downgrades++;
+    }
+    // A new island starts past every earlier end, so the latest end within the island decides what continues it.
+    latestEnd = i === first ? (k.endMs ?? Infinity) : Math.max(latestEnd, k.endMs ?? Infinity);
+  }
+  if (sorted.length > 0) close(first, sorted.length, latestEnd);
+  return { islands, downgrades };
+}
+
+/** percentile_cont(0.5): the middle value, or the mean of the two middle ones (sorts `xs`). */
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  xs.sort((a, b) => a - b);
+  const pos = 0.5 * (xs.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return lo === hi ? xs[lo]! : xs[lo]! + (xs[hi]! - xs[lo]!) * (pos - lo);
+}
+
+const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
+
+/**
+ * The facts the rules classify, derived from one customer's stored data as of `asOf`: contract islands and the
+ * exit (the end of the last island, once passed); purchase days (orders summed per UTC day), the gaps between them,
+ * their median, the trailing 12 months (a day and the 364 before it) and the past gaps longer than allowed; the
+ * contacts and purchases after the exit or the last purchase.
+ */
+export function deriveFacts(record: CustomerRecord, options: RuleOptions, asOf: Date): CustomerFacts {
+  const { islands, downgrades } = contractIslands(record.contracts, options.renewalGapDays);
+  const last = islands.at(-1);
+  const exitMs = last?.end && last.end <= asOf ? last.end.getTime() : null;
+
+  // Purchase days, ascending, with the day's total.
+  const days: number[] = [];
+  const amounts: number[] = [];
+  const n0 = record.orderDays.length;
+  let order: number[] | null = null;
+  for (let i = 1; i < n0; i++) {
+    if (record.orderDays[i]! < record.orderDays[i - 1]!) {
+      order = Array.from({ length: n0 }, (_v, j) => j).sort((a, b) => record.orderDays[a]! - record.orderDays[b]!);
+      break;
+    }
+  }
+  for (let j = 0; j < n0; j++) {
+    const i = order ? order[j]! : j;
+    const day = record.orderDays[i]!;
+    if (days.length > 0 && days[days.length - 1] === day) amounts[amounts.length - 1]! += record.orderAmounts[i]!;
+    else {
+      days.push(day);
+      amounts.push(record.orderAmounts[i]!);
+    }
+  }
+  const n = days.length;
+  const firstDay = n > 0 ? days[0]! : null;
+  const lastDay = n > 0 ? days[n - 1]! : null;
+  const gaps: number[] = [];
+  for (let i = 1; i < n; i++) gaps.push(days[i]! - days[i - 1]!);
+  const medianGapDays = median(gaps);
+  const allowed = allowedGapDays({ days: n, medianGapDays }, options);
+  // trailing[i]: revenue of the purchase days in [days[i] − 364, days[i]].
+  const trailing: number[] = new Array(n);
+  let windowSum = 0;
+  for (let i = 0, lo = 0; i < n; i++) {
+    windowSum += amounts[i]!;
+    while (days[lo]! < days[i]! - 364) windowSum -= amounts[lo++]!;
+    trailing[i] = windowSum;
+  }
+  const pastGaps: PastGap[] = [];
+  for (let i = 1; i < n; i++) {
+    if (days[i]! - days[i - 1]! > allowed) pastGaps.push({ from: new Date(days[i - 1]! * DAY_MS), to: new Date(days[i]! * DAY_MS), trailing12m: trailing[i - 1]! });
+  }
+  const recentFrom = dayOf(asOf.getTime()) - options.recentDays;
+  const storedDay = record.stored ? dayOf(record.stored.enteredAt.getTime()) : null;
+  const exitDay = exitMs === null ? null : dayOf(exitMs);
+  let recentDays = 0;
+  let firstDayAfterStored: number | null = null;
+  let daysAfterContractExit = 0;
+  for (const day of days) {
+    if (day > recentFrom) recentDays++;
+    if (storedDay !== null && firstDayAfterStored === null && day > storedDay) firstDayAfterStored = day;
+    if (exitDay !== null && day > exitDay) daysAfterContractExit++;
+  }
+  let needAfterContractExit = 0;
+  let needAfterLastOrder = 0;
+  for (const ms of record.needContactsMs) {
+    if (exitMs !== null && ms > exitMs) needAfterContractExit++;
+    if (lastDay !== null && dayOf(ms) > lastDay) needAfterLastOrder++;
+  }
+  return {
+    customerId: record.customerId,
+    since: record.since,
+    teamId: record.teamId,
+    channel: record.channel,
+    country: record.country,
+    islands,
+    downgrades,
+    orders: {
+      days: n,
+      firstDay: firstDay === null ? null : new Date(firstDay * DAY_MS),
+      lastDay: lastDay === null ? null : new Date(lastDay * DAY_MS),
+      medianGapDays,
+      recentDays,
+      trailing12m: n > 0 ? trailing[n - 1]! : 0,
+      currency: record.orderCurrency,
+      pastGaps,
+      firstDayAfterStored: firstDayAfterStored === null ? null : new Date(firstDayAfterStored * DAY_MS),
+      daysAfterContractExit,
+    },
+    interactions: { complaintsRecent: record.complaintsRecent, complaintsBefore: record.complaintsBefore, needAfterContractExit, needAfterLastOrder },
+    scores: record.scores,
+    stored: record.stored,
+  };
 }
 
 /** The customer's history replayed from the data: dated events up to as-of, oldest first. */

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeEachEngine, type TestDatabase } from '../db/test-support/engines.js';
 import { importFile } from '../ingest/importer.js';
@@ -134,6 +135,43 @@ describeEachEngine('lifecycle states and losses', (engine) => {
     ]);
     expect((await lossReport(database, march)).rows).toEqual(before.rows);
     expect((await lossReport(database, { ...march, knownAt })).rows).toEqual(before.rows);
+  });
+
+  it('gives the same states and history whether the customers go in one batch or in several', async () => {
+    const split = await engine.open();
+    try {
+      const loadBoth = async (entity: 'teams' | 'customers' | 'contracts' | 'orders', lines: string[]) => {
+        await load(entity, lines);
+        await importFile(split, folder.write(`${entity}-split.csv`, lines), { entity });
+      };
+      for (const entity of ['teams', 'customers', 'contracts', 'orders'] as const) await importFile(split, folder.write(`${entity}-split.csv`, files[entity]), { entity });
+      // A first recompute, new data, and an incremental one: six customers in one batch, or in three of two each.
+      const steps = async (step: (db: TestDatabase, options: { batchSize?: number }) => Promise<unknown>) => {
+        await step(database, {});
+        await step(split, { batchSize: 2 });
+      };
+      await steps((db, options) => recomputeStates(db, { asOf: '2024-06-30', ...options }));
+      await loadBoth('contracts', [files.contracts[0]!, 'K7,C1,basic,2025-06-01,,,,,90.00,EUR', 'K8,C4,basic,2023-01-15,2023-02-10,,,,5.00,EUR']);
+      await steps((db, options) => recomputeStates(db, { asOf: AS_OF, ...options }));
+
+      const snapshot = async (db: TestDatabase) => ({
+        transitions: (
+          await sql`SELECT c.external_id, t.from_state, t.to_state, t.effective_at, t.reason, t.analysis_run_id, t.currency, t.value_lost, t.value_basis,
+                           t.forecast_value, t.reason_code, t.plan, t.team_id, t.acquisition_channel, t.country
+                    FROM state_transitions t JOIN customers c ON c.id = t.customer_id ORDER BY c.external_id, t.id`.execute(db.db)
+        ).rows,
+        states: (
+          await sql`SELECT c.external_id, s.state, s.entered_at, s.evidence, s.latent_need, s.latent_need_evidence
+                    FROM customer_states s JOIN customers c ON c.id = s.customer_id ORDER BY c.external_id`.execute(db.db)
+        ).rows,
+      });
+      const one = await snapshot(database);
+      expect(one.states).toHaveLength(6);
+      expect(one.transitions.length).toBeGreaterThan(6);
+      expect(await snapshot(split)).toEqual(one);
+    } finally {
+      await split.dispose();
+    }
   });
 
   it('serves recompute, counts and the loss report over HTTP with validated input, and formats table and CSV', async () => {

@@ -2,18 +2,20 @@ import type { Database } from '../db/engine.js';
 import type { LifecycleState } from '../db/schema.js';
 import { IdentifyError } from './errors.js';
 import {
-  customerFacts,
+  batchRanges,
+  customerRecords,
   finishRecompute,
   lastRecompute,
   lockStates,
-  nextBatchEnd,
   scoringRuns,
   startRecompute,
   stateCounts,
+  withStatesLock,
   writeBatch,
+  type CustomerChange,
   type StateCount,
 } from './repository.js';
-import { classify } from './rules.js';
+import { classify, deriveFacts } from './rules.js';
 import { LIFECYCLE_STATES, identifyOptionsSchema, type IdentifyOptionsInput } from './schemas.js';
 
 export interface RecomputeResult {
@@ -37,14 +39,30 @@ function parseOptions(input: IdentifyOptionsInput) {
 }
 
 /**
- * Recomputes every customer's lifecycle state as of `asOf` (default now), in batches of customers: facts in SQL,
- * rules in Node, and only changes written. Idempotent (a second run with the same data writes nothing) and
- * incremental (new data appends transitions; old ones are never rewritten). A recompute for an instant before
+ * Recomputes every customer's lifecycle state as of `asOf` (default now), in batches of customers (id ranges): per
+ * batch one statement reads every customer's data (grouped per table in SQL), the facts and rules run in Node, and
+ * only changes are written, in one statement per table. Idempotent (a second run with the same data writes nothing)
+ * and incremental (new data appends transitions; old ones are never rewritten). A recompute for an instant before
  * the last one is refused.
+ *
+ * Each batch is one transaction. On PostgreSQL the recompute holds the states lock throughout and runs two batches
+ * at a time on two connections, so the server reads or writes one batch while Node classifies the other; PGlite has
+ * one connection, so there batches run one after the other, each under the lock.
  */
 export async function recomputeStates(database: Database, input: IdentifyOptionsInput = {}, onProgress?: (done: number) => void): Promise<RecomputeResult> {
   const started = performance.now();
   const options = parseOptions(input);
+  const concurrent = database.engine === 'postgresql';
+  const result = await (concurrent ? withStatesLock(database.db, () => recompute(database, options, 2, onProgress)) : recompute(database, options, 1, onProgress));
+  return { ...result, counts: await countsByState(database), elapsedMs: performance.now() - started };
+}
+
+async function recompute(
+  database: Database,
+  options: ReturnType<typeof parseOptions>,
+  workers: number,
+  onProgress?: (done: number) => void,
+): Promise<Omit<RecomputeResult, 'counts' | 'elapsedMs'>> {
   const { asOf, batchSize, ...rules } = options;
   const db = database.db;
   const last = await lastRecompute(db);
@@ -59,42 +77,55 @@ export async function recomputeStates(database: Database, input: IdentifyOptions
   const transitionsTo = Object.fromEntries(LIFECYCLE_STATES.map((s) => [s, 0])) as Record<LifecycleState, number>;
   let customers = 0;
   let written = 0;
-  let afterId = 0;
-  for (;;) {
-    const hi = await nextBatchEnd(db, afterId, batchSize);
-    if (hi === null) break;
-    const lo = afterId + 1;
-    written += await db.transaction().execute(async (trx) => {
-      await lockStates(trx);
-      const batch = await customerFacts(trx, { lo, hi }, options, runs);
-      const changes = batch.map(({ facts, storedLatent }) => {
-        const result = classify(facts, rules, asOf);
-        const latentChanged =
-          !storedLatent || storedLatent.flag !== result.latentNeed || JSON.stringify(storedLatent.evidence) !== JSON.stringify(result.latentNeedEvidence);
+
+  const runBatch = (range: { lo: number; hi: number }) =>
+    db.transaction().execute(async (trx) => {
+      // With one worker nothing holds the lock for the whole recompute: each batch takes it.
+      if (workers === 1) await lockStates(trx);
+      const batch = await customerRecords(trx, range, options, runs);
+      const changes: CustomerChange[] = [];
+      for (const { record, storedLatent } of batch) {
+        const result = classify(deriveFacts(record, rules, asOf), rules, asOf);
         for (const t of result.transitions) transitionsTo[t.state]++;
-        return { facts, result, writeState: result.transitions.length > 0 || latentChanged };
-      });
-      customers += batch.length;
-      return writeBatch(
-        trx,
-        recomputeId,
-        changes.filter((c) => c.writeState),
-      );
+        const latentChanged = !storedLatent || storedLatent.flag !== result.latentNeed || !sameJson(storedLatent.evidence, result.latentNeedEvidence);
+        if (result.transitions.length > 0 || latentChanged) {
+          changes.push({ customerId: record.customerId, teamId: record.teamId, channel: record.channel, country: record.country, result });
+        }
+      }
+      return { customers: batch.length, written: await writeBatch(trx, recomputeId, changes) };
     });
-    afterId = hi;
-    onProgress?.(customers);
-  }
-  await finishRecompute(db, recomputeId, customers, written);
-  return {
-    recomputeId,
-    asOf,
-    analysisRunId: runs.current?.id ?? null,
-    customers,
-    transitionsWritten: written,
-    transitionsTo,
-    counts: await countsByState(database),
-    elapsedMs: performance.now() - started,
+
+  const ranges = await batchRanges(db, batchSize);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < ranges.length) {
+      try {
+        const done = await runBatch(ranges[next++]!);
+        customers += done.customers;
+        written += done.written;
+        onProgress?.(customers);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
   };
+  // Every worker has stopped before the first error is rethrown: none is left writing after the caller moved on.
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(workers, ranges.length) }, worker));
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure) throw failure.reason;
+  await finishRecompute(db, recomputeId, customers, written);
+  return { recomputeId, asOf, analysisRunId: runs.current?.id ?? null, customers, transitionsWritten: written, transitionsTo };
+}
+
+/** Equal as JSON values: key order does not matter (jsonb keeps its own key order). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /** Customers per state (every state listed, zeros included), with do-not-contact and latent-need counts. */

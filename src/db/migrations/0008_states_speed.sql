@@ -1,0 +1,14 @@
+-- Lifecycle states at scale (src/identify): the recompute writes state_transitions and customer_states in bulk —
+-- a full recompute of a million customers appends some 1.7 million transitions and a million current states.
+--
+-- Their foreign keys are dropped: PostgreSQL checks a foreign key with a trigger per inserted row (an index probe
+-- of the referenced table), and those checks were more than half of the server time of those inserts. What they
+-- guarded is guaranteed by the only writers instead: the recompute takes customer ids from `customers` in the
+-- statement that reads the batch, the recompute id from the state_recomputes row it has just inserted, the
+-- analysis id from the current analysis run; recordTransition (src/identify/transitions.ts) writes one customer
+-- it has just read. Both tables stay keyed and read by customer_id, like every large table.
+ALTER TABLE state_transitions DROP CONSTRAINT IF EXISTS state_transitions_customer_id_fkey;
+ALTER TABLE state_transitions DROP CONSTRAINT IF EXISTS state_transitions_analysis_run_id_fkey;
+ALTER TABLE state_transitions DROP CONSTRAINT IF EXISTS state_transitions_recompute_id_fkey;
+ALTER TABLE customer_states DROP CONSTRAINT IF EXISTS customer_states_customer_id_fkey;
+ALTER TABLE customer_states DROP CONSTRAINT IF EXISTS customer_states_recompute_id_fkey;
