@@ -32,6 +32,7 @@ describeEachEngine('fix the causes: HTTP API', (engine) => {
     const eur = pareto.json().sections[0];
     expect(eur.currency).toBe('EUR');
     expect(eur.rows[0]).toMatchObject({ code: 'service', customers: 3, revenue: 420_000, openItems: [{ id: item.id, linkedTo: 'service.slow_response' }] });
+    expect(pareto.json().reporting).toMatchObject({ currency: 'EUR', customers: 7, revenue: 702_000 + 112_320, unconverted: [] });
 
     const trends = await app.inject({ method: 'GET', url: `/api/v1/causes/trends?from=${PERIOD.from}&to=${PERIOD.to}&by=quarter&level=1&reason=price` });
     expect(trends.json().rows.filter((r: { customers: number }) => r.customers > 0)).toEqual([

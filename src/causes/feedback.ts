@@ -6,9 +6,11 @@
  *
  * "Served by" is the customer's current assignment (customers.team_id / employee_id).
  */
+import { loadConversion } from '../currency/index.js';
 import type { Database } from '../db/engine.js';
 import { resolveLossFilter } from './filters.js';
 import { lossScope, type LossScope } from './pareto.js';
+import { reportingRates, toReporting, type ReportingRates } from './reporting.js';
 import { feedbackLosses, lossAggregates, reasonCatalogue, type LossAggregate, type ReasonSource } from './repository.js';
 import { feedbackQuerySchema, parseInput, type FeedbackQueryInput, type LossState } from './schemas.js';
 
@@ -70,6 +72,8 @@ export interface FeedbackReport extends Omit<LossScope, 'team' | 'employee' | 'r
     sleepingCustomers: number;
     /** Per currency: revenue lost (lost + sleeping), minor units. */
     revenue: { currency: string | null; revenue: number; lostRevenue: number; sleepingRevenue: number }[];
+    /** The same, converted into the reporting currency and added (currencies without a rate left out, named). */
+    reportingRevenue: ReportingRates & { revenue: number; lostRevenue: number; sleepingRevenue: number };
     company: { customers: number; lostCustomers: number; sleepingCustomers: number };
     topReasons: TopReason[];
   };
@@ -85,10 +89,11 @@ export async function frontlineFeedback(database: Database, input: FeedbackQuery
   const labels = await reasonCatalogue(db);
   const resolved = await resolveLossFilter(db, labels, q);
   const { teamId: _team, employeeId: _employee, ...companyFilter } = resolved.filter;
-  const [losses, mine, company] = await Promise.all([
+  const [losses, mine, company, conversion] = await Promise.all([
     feedbackLosses(db, resolved.filter),
     lossAggregates(db, resolved.filter),
     lossAggregates(db, companyFilter),
+    loadConversion(db),
   ]);
   const label = (code: string): CodeLabel => ({ code, label: labels.get(code) ?? code });
   const total = (a: LossAggregate[]) => a.find((x) => !x.byCode && !x.byCurrency);
@@ -111,6 +116,18 @@ export async function frontlineFeedback(database: Database, input: FeedbackQuery
     });
   const subject = resolved.team ? { kind: 'team' as const, ...resolved.team } : { kind: 'employee' as const, ...resolved.employee! };
   const { team: _t, employee: _e, reason: _r, ...scope } = lossScope(resolved.filter, resolved);
+  const revenue = mine
+    .filter((x) => !x.byCode && x.byCurrency)
+    .map((x) => ({ currency: x.currency, revenue: x.lostValue + x.sleepingValue, lostRevenue: x.lostValue, sleepingRevenue: x.sleepingValue }))
+    .sort((a, b) => (a.currency ?? '~').localeCompare(b.currency ?? '~'));
+  const rates = reportingRates(conversion, revenue.map((r) => r.currency));
+  const reportingRevenue = { ...rates, revenue: 0, lostRevenue: 0, sleepingRevenue: 0 };
+  for (const r of revenue) {
+    if (r.currency !== null && rates.unconverted.includes(r.currency)) continue;
+    reportingRevenue.lostRevenue += toReporting(conversion, r.lostRevenue, r.currency)!;
+    reportingRevenue.sleepingRevenue += toReporting(conversion, r.sleepingRevenue, r.currency)!;
+  }
+  reportingRevenue.revenue = reportingRevenue.lostRevenue + reportingRevenue.sleepingRevenue;
   return {
     ...scope,
     subject,
@@ -118,10 +135,8 @@ export async function frontlineFeedback(database: Database, input: FeedbackQuery
       customers: mineTotal?.customers ?? 0,
       lostCustomers: mineTotal?.lostCustomers ?? 0,
       sleepingCustomers: mineTotal?.sleepingCustomers ?? 0,
-      revenue: mine
-        .filter((x) => !x.byCode && x.byCurrency)
-        .map((x) => ({ currency: x.currency, revenue: x.lostValue + x.sleepingValue, lostRevenue: x.lostValue, sleepingRevenue: x.sleepingValue }))
-        .sort((a, b) => (a.currency ?? '~').localeCompare(b.currency ?? '~')),
+      revenue,
+      reportingRevenue,
       company: { customers: companyTotal?.customers ?? 0, lostCustomers: companyTotal?.lostCustomers ?? 0, sleepingCustomers: companyTotal?.sleepingCustomers ?? 0 },
       topReasons,
     },

@@ -1,12 +1,15 @@
 /**
  * Text forms of the step-3 reports for the CLI (the API returns the report objects as JSON). Money is shown in
- * major units of its own currency, with the currency code; amounts of different currencies are never added.
+ * major units with the currency code; amounts of different currencies are added only once converted into the
+ * reporting currency, with the rates stated.
  */
+import { describeRate, formatMinor } from '../currency/index.js';
 import { table } from '../identify/service.js';
 import { currencyExponent } from '../ingest/values.js';
 import type { FeedbackReport } from './feedback.js';
 import type { RootCauseItem, RootCauseItemDetail } from './items.js';
-import type { LossScope, ParetoReport } from './pareto.js';
+import type { LossScope, ParetoReport, ParetoRow } from './pareto.js';
+import type { ReportingRates } from './reporting.js';
 import type { TrendsReport } from './trends.js';
 
 const formatters = new Map<number, Intl.NumberFormat>();
@@ -17,6 +20,7 @@ export function major(minor: number, currency: string | null): string {
   if (!f) formatters.set(digits, (f = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })));
   return f.format(minor / 10 ** digits);
 }
+const customers = (n: number) => `${n} customer${n === 1 ? '' : 's'}`;
 const money = (minor: number, currency: string | null) => `${currency ?? '(no currency)'} ${major(minor, currency)}`;
 const pct = (r: number | null) => (r === null ? '' : `${(r * 100).toFixed(1)}%`);
 const day = (iso: string) => iso.slice(0, 10);
@@ -32,30 +36,47 @@ function scopeLine(title: string, s: Pick<LossScope, 'from' | 'to' | 'level' | '
   return `${title}, ${day(s.from)} to ${day(s.to)} (excluded)${parts.length > 0 ? `; ${parts.join(', ')}` : ''}`;
 }
 
+/** "converted at 1 GBP = 1.17 EUR" and the currencies left out; empty when nothing needed converting. */
+function conversionNote(r: ReportingRates): string[] {
+  const rates = r.rates.filter((x) => x.currency !== r.currency);
+  return [
+    ...(rates.length > 0 ? [`converted into ${r.currency} at the current rates: ${rates.map((x) => describeRate(x, r.currency)).join(', ')}`] : []),
+    ...(r.unconverted.length > 0 ? [`not converted, left out (no rate): ${r.unconverted.join(', ')} — set a rate with winback currency set-rate`] : []),
+  ];
+}
+
+function paretoTable(rows: readonly ParetoRow[], currency: string | null): string {
+  return table(
+    ['#', 'reason', 'label', 'lost', 'sleeping', 'revenue', 'share', 'cumulative', 'open items'],
+    rows.map((r, i) => [
+      String(i + 1),
+      r.code,
+      r.label,
+      String(r.lostCustomers),
+      String(r.sleepingCustomers),
+      major(r.revenue, currency),
+      pct(r.share),
+      pct(r.cumulativeShare),
+      r.openItems.map((it) => `#${it.id} ${it.title} (${it.status.replace('_', ' ')}${it.owner ? `, ${it.owner}` : ''})`).join('; '),
+    ]),
+  );
+}
+
+/** The ranking over all currencies (in the reporting currency); the per-currency rankings when there are several. */
 export function formatPareto(report: ParetoReport): string {
   const lines = [
     scopeLine('Departure reasons by revenue lost', report),
-    `${report.customers} customers: ${report.lostCustomers} lost, ${report.sleepingCustomers} fell asleep`,
+    `${customers(report.customers)}: ${report.lostCustomers} lost, ${report.sleepingCustomers} fell asleep`,
   ];
   if (report.sections.length === 0) return [...lines, '', 'no losses in this period'].join('\n');
-  for (const s of report.sections) {
-    lines.push('', `${s.currency ?? 'no value recorded'}: ${s.customers} customers, revenue lost ${money(s.revenue, s.currency)}`);
-    lines.push(
-      table(
-        ['#', 'reason', 'label', 'lost', 'sleeping', 'revenue', 'share', 'cumulative', 'open items'],
-        s.rows.map((r, i) => [
-          String(i + 1),
-          r.code,
-          r.label,
-          String(r.lostCustomers),
-          String(r.sleepingCustomers),
-          major(r.revenue, s.currency),
-          pct(r.share),
-          pct(r.cumulativeShare),
-          r.openItems.map((it) => `#${it.id} ${it.title} (${it.status.replace('_', ' ')}${it.owner ? `, ${it.owner}` : ''})`).join('; '),
-        ]),
-      ),
-    );
+  const r = report.reporting;
+  lines.push('', `All currencies in ${r.currency}: ${customers(r.customers)}, revenue lost ${money(r.revenue, r.currency)}`, ...conversionNote(r), paretoTable(r.rows, r.currency));
+  const single = report.sections.length === 1 && report.sections[0]!.currency === r.currency;
+  if (!single) {
+    lines.push('', 'Per currency, in that currency');
+    for (const s of report.sections) {
+      lines.push('', `${s.currency ?? 'no value recorded'}: ${customers(s.customers)}, revenue lost ${money(s.revenue, s.currency)}`, paretoTable(s.rows, s.currency));
+    }
   }
   const unstated = report.sections.some((s) => s.rows.some((r) => r.code === 'unknown' && r.sleepingCustomers > 0));
   if (unstated && report.state !== 'lost') {
@@ -73,16 +94,35 @@ export function formatTrendsTable(report: TrendsReport): string {
   const rows = report.rows.filter((r) => r.customers > 0);
   const head = scopeLine(`Departure reasons per ${report.by}`, report);
   if (rows.length === 0) return `${head}\n\nno losses in this period`;
-  return `${head}\n\n${table(
-    ['period', 'reason', 'currency', 'customers', 'lost', 'sleeping', 'revenue'],
-    rows.map((r) => [r.period, r.reason, r.currency ?? '', String(r.customers), String(r.lostCustomers), String(r.sleepingCustomers), major(r.revenue, r.currency)]),
-  )}`;
+  const R = report.reporting.currency;
+  return [
+    head,
+    '',
+    ...conversionNote(report.reporting),
+    table(
+      ['period', 'reason', 'currency', 'customers', 'lost', 'sleeping', 'revenue', `in ${R}`],
+      rows.map((r) => [
+        r.period,
+        r.reason,
+        r.currency ?? '',
+        String(r.customers),
+        String(r.lostCustomers),
+        String(r.sleepingCustomers),
+        major(r.revenue, r.currency),
+        r.reportingRevenue === null ? '' : major(r.reportingRevenue, R),
+      ]),
+    ),
+  ].join('\n');
 }
 
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-/** Long format for charts: one line per period, reason and currency; revenue in major units. */
+/**
+ * Long format for charts: one line per period, reason and currency; revenue in major units of the line's
+ * currency, and in the reporting currency (empty: no rate) so that lines of several currencies add up.
+ */
 export function formatTrendsCsv(report: TrendsReport): string {
-  const header = ['period', 'start', 'reason', 'label', 'currency', 'customers', 'lost_customers', 'sleeping_customers', 'revenue'];
+  const R = report.reporting.currency;
+  const header = ['period', 'start', 'reason', 'label', 'currency', 'customers', 'lost_customers', 'sleeping_customers', 'revenue', `revenue_${R}`];
   const rows = report.rows.map((r) => [
     r.period,
     r.start,
@@ -92,7 +132,8 @@ export function formatTrendsCsv(report: TrendsReport): string {
     String(r.customers),
     String(r.lostCustomers),
     String(r.sleepingCustomers),
-    major(r.revenue, r.currency).replace(/,/g, ''),
+    formatMinor(r.revenue, r.currency),
+    r.reportingRevenue === null ? '' : formatMinor(r.reportingRevenue, R),
   ]);
   return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
@@ -105,9 +146,13 @@ export function formatFeedback(report: FeedbackReport): string {
   const lines = [
     scopeLine(`Customers lost — ${who}`, report),
     '',
-    `${s.customers} customers left: ${s.lostCustomers} lost, ${s.sleepingCustomers} fell asleep (company: ${s.company.customers})`,
+    `${customers(s.customers)} left: ${s.lostCustomers} lost, ${s.sleepingCustomers} fell asleep (company: ${s.company.customers})`,
     `revenue lost: ${s.revenue.length > 0 ? s.revenue.map((r) => money(r.revenue, r.currency)).join(', ') : 'none'}`,
   ];
+  const converted = s.reportingRevenue;
+  if (s.revenue.length > 1 || (s.revenue[0] && s.revenue[0].currency !== converted.currency)) {
+    lines.push(`  in total ${money(converted.revenue, converted.currency)}; ${conversionNote(converted).join('; ')}`);
+  }
   if (s.topReasons.length > 0) {
     lines.push('', 'Top reasons (share of customers)');
     lines.push(

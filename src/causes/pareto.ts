@@ -4,12 +4,15 @@
  * reason hierarchy, and the unresolved root-cause items that concern each reason.
  *
  * Revenue is the value recorded on the transition when the customer left (src/identify: annualised contract
- * value, or the trailing-12-month order revenue of a customer who fell asleep). Amounts of different currencies
- * are never added: there is one ranking per currency.
+ * value, or the trailing-12-month order revenue of a customer who fell asleep). There is one ranking per currency
+ * in that currency, and one over all currencies in the reporting currency (src/currency: each currency's sums
+ * converted at the current rates, then added; a currency without a rate is left out and named).
  */
+import { loadConversion, type Conversion } from '../currency/index.js';
 import type { Database } from '../db/engine.js';
 import { resolveLossFilter } from './filters.js';
 import { itemsForReason, unresolvedItems, type ItemRef, type RootCauseItem } from './items.js';
+import { reportingRates, toReporting, type ReportingRates } from './reporting.js';
 import { lossAggregates, reasonCatalogue, type LossAggregate } from './repository.js';
 import { paretoQuerySchema, parseInput, type LossState, type ParetoQueryInput } from './schemas.js';
 
@@ -46,6 +49,12 @@ export interface ParetoSection {
   rows: ParetoRow[];
 }
 
+/**
+ * The ranking over all currencies, amounts in the reporting currency. Customer counts are distinct over the
+ * converted currencies (when a currency is unconverted, they are the sums of the per-currency counts).
+ */
+export interface ReportingRanking extends Omit<ParetoSection, 'currency'>, ReportingRates {}
+
 export interface LossScope {
   from: string;
   to: string;
@@ -61,7 +70,9 @@ export interface ParetoReport extends LossScope {
   customers: number;
   lostCustomers: number;
   sleepingCustomers: number;
-  /** One ranking per currency, the currency with the most customers first. */
+  /** All currencies ranked together in the reporting currency. */
+  reporting: ReportingRanking;
+  /** One ranking per currency, in that currency, the currency with the most customers first. */
   sections: ParetoSection[];
 }
 
@@ -116,6 +127,45 @@ export function paretoSections(aggregates: readonly LossAggregate[], labels: Map
   return sections.sort((a, b) => b.customers - a.customers || (a.currency ?? '~').localeCompare(b.currency ?? '~'));
 }
 
+interface Counts {
+  customers: number;
+  lostCustomers: number;
+  sleepingCustomers: number;
+}
+const counts = (a: Counts): Counts => ({ customers: a.customers, lostCustomers: a.lostCustomers, sleepingCustomers: a.sleepingCustomers });
+const addCounts = (x: Counts, y: Counts): Counts => ({
+  customers: x.customers + y.customers,
+  lostCustomers: x.lostCustomers + y.lostCustomers,
+  sleepingCustomers: x.sleepingCustomers + y.sleepingCustomers,
+});
+const NO_COUNTS: Counts = { customers: 0, lostCustomers: 0, sleepingCustomers: 0 };
+
+/** Ranks all currencies together in the reporting currency (see ReportingRanking). */
+export function reportingRanking(aggregates: readonly LossAggregate[], labels: Map<string, string>, items: readonly RootCauseItem[], conversion: Conversion): ReportingRanking {
+  const rates = reportingRates(
+    conversion,
+    aggregates.filter((a) => a.byCurrency).map((a) => a.currency),
+  );
+  const converted = (a: LossAggregate) => a.currency === null || !rates.unconverted.includes(a.currency);
+  const exact = rates.unconverted.length === 0;
+  const byCode = new Map<string, Counts & { lostRevenue: number; sleepingRevenue: number }>();
+  for (const a of aggregates) {
+    if (!a.byCode || !a.byCurrency || !converted(a)) continue;
+    const row = byCode.get(a.code!) ?? { ...NO_COUNTS, lostRevenue: 0, sleepingRevenue: 0 };
+    row.lostRevenue += toReporting(conversion, a.lostValue, a.currency)!;
+    row.sleepingRevenue += toReporting(conversion, a.sleepingValue, a.currency)!;
+    byCode.set(a.code!, { ...row, ...(exact ? counts(aggregates.find((x) => x.byCode && !x.byCurrency && x.code === a.code)!) : addCounts(row, a)) });
+  }
+  const rows = [...byCode].map(([code, r]) => ({ code, label: labels.get(code) ?? code, ...r, revenue: r.lostRevenue + r.sleepingRevenue }));
+  const ranked = rankByRevenue(rows).map((r) => ({ ...r, openItems: itemsForReason(items, r.code) }));
+  const total = exact
+    ? counts(aggregates.find((a) => !a.byCode && !a.byCurrency) ?? NO_COUNTS)
+    : aggregates.filter((a) => !a.byCode && a.byCurrency && converted(a)).reduce(addCounts, NO_COUNTS);
+  const lostRevenue = ranked.reduce((s, r) => s + r.lostRevenue, 0);
+  const sleepingRevenue = ranked.reduce((s, r) => s + r.sleepingRevenue, 0);
+  return { ...rates, ...total, revenue: lostRevenue + sleepingRevenue, lostRevenue, sleepingRevenue, rows: ranked };
+}
+
 export function lossScope(
   filter: { from: Date; to: Date; level?: number | undefined; state?: LossState | undefined },
   resolved: { team: LossScope['team']; employee: LossScope['employee'] },
@@ -138,13 +188,14 @@ export async function reasonPareto(database: Database, input: ParetoQueryInput =
   const db = database.db;
   const labels = await reasonCatalogue(db);
   const resolved = await resolveLossFilter(db, labels, q);
-  const [aggregates, items] = await Promise.all([lossAggregates(db, resolved.filter), unresolvedItems(database)]);
+  const [aggregates, items, conversion] = await Promise.all([lossAggregates(db, resolved.filter), unresolvedItems(database), loadConversion(db)]);
   const total = aggregates.find((a) => !a.byCode && !a.byCurrency);
   return {
     ...lossScope(resolved.filter, resolved, q.reason),
     customers: total?.customers ?? 0,
     lostCustomers: total?.lostCustomers ?? 0,
     sleepingCustomers: total?.sleepingCustomers ?? 0,
+    reporting: reportingRanking(aggregates, labels, items, conversion),
     sections: paretoSections(aggregates, labels, items),
   };
 }

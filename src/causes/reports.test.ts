@@ -6,6 +6,8 @@ import { loadCompany, PERIOD, recordCalls } from './test-support/company.js';
 /** The data set and its hand-computed figures are described in test-support/company.ts. */
 const share = (part: number, whole: number) => Math.round((part / whole) * 1e6) / 1e6;
 const EUR_TOTAL = 702_000;
+/** C6's GBP 960.00 in EUR at the rate migration 0006 seeds (1 GBP = 1.17 EUR). */
+const GBP_IN_EUR = Math.round(96_000 * 1.17);
 
 describeEachEngine('fix the causes: reports', (engine) => {
   let database: TestDatabase;
@@ -37,6 +39,22 @@ describeEachEngine('fix the causes: reports', (engine) => {
       expect(eur[2]).toMatchObject({ label: 'Slow response', customers: 2, customerShare: share(2, 6) });
       expect(report.sections[1]!.rows).toEqual([expect.objectContaining({ code: 'price.too_expensive', revenue: 96_000, share: 1, cumulativeShare: 1 })]);
       expect(formatPareto(report)).toContain('their reason is unknown until a recovery call confirms one');
+
+      // All currencies together, in the reporting currency: GBP converted, then added.
+      const all = report.reporting;
+      expect(all).toMatchObject({ currency: 'EUR', unconverted: [], customers: 7, lostCustomers: 6, sleepingCustomers: 1, revenue: EUR_TOTAL + GBP_IN_EUR });
+      expect(all.rates.map((r) => [r.currency, r.rate])).toEqual([
+        ['EUR', '1'],
+        ['GBP', '1.17'],
+      ]);
+      expect(all.rows.map((r) => [r.code, r.customers, r.revenue, r.cumulativeShare])).toEqual([
+        ['price.too_expensive', 2, 240_000 + GBP_IN_EUR, share(240_000 + GBP_IN_EUR, EUR_TOTAL + GBP_IN_EUR)],
+        ['price.competitor_cheaper', 1, 192_000, share(432_000 + GBP_IN_EUR, EUR_TOTAL + GBP_IN_EUR)],
+        ['service.slow_response', 2, 180_000, share(612_000 + GBP_IN_EUR, EUR_TOTAL + GBP_IN_EUR)],
+        ['unknown', 1, 60_000, share(672_000 + GBP_IN_EUR, EUR_TOTAL + GBP_IN_EUR)],
+        ['relocation', 1, 30_000, 1],
+      ]);
+      expect(formatPareto(report)).toContain('converted into EUR at the current rates: 1 GBP = 1.17 EUR');
       // C7 left before the period; C9 is active.
       expect(eur.flatMap((r) => r.customers).reduce((a, b) => a + b, 0)).toBe(6);
     });
@@ -54,6 +72,15 @@ describeEachEngine('fix the causes: reports', (engine) => {
       expect(eur.find((r) => r.code === 'price.too_expensive')).toBeUndefined();
     });
 
+    it('leaves a currency without an exchange rate out of the ranking in the reporting currency, and names it', async () => {
+      await database.db.deleteFrom('exchange_rates').where('currency', '=', 'GBP').execute();
+      const report = await reasonPareto(database, PERIOD);
+      expect(report.reporting).toMatchObject({ currency: 'EUR', unconverted: ['GBP'], rates: [{ currency: 'EUR', rate: '1' }], customers: 6, revenue: EUR_TOTAL });
+      expect(report.reporting.rows.map((r) => [r.code, r.revenue])).toEqual(report.sections[0]!.rows.map((r) => [r.code, r.revenue]));
+      expect(report.sections.map((s) => s.currency)).toEqual(['EUR', 'GBP']); // still ranked in its own currency
+      expect(formatPareto(report)).toContain('not converted, left out (no rate): GBP');
+    });
+
     it('rolls reasons up to a level of the hierarchy', async () => {
       await recordCalls(database, ids);
       const report = await reasonPareto(database, { ...PERIOD, level: 1 });
@@ -66,6 +93,12 @@ describeEachEngine('fix the causes: reports', (engine) => {
         ['relocation', 'Relocation', 1, 30_000, 1],
       ]);
       expect(gbp!.rows.map((r) => [r.code, r.revenue])).toEqual([['price', 96_000]]);
+      expect(report.reporting.rows.map((r) => [r.code, r.customers, r.revenue])).toEqual([
+        ['service', 3, 420_000],
+        ['price', 2, 192_000 + GBP_IN_EUR],
+        ['product', 1, 60_000],
+        ['relocation', 1, 30_000],
+      ]);
     });
 
     it('filters by state, team, employee and reason, and refuses unknown codes and empty periods', async () => {
@@ -131,8 +164,12 @@ describeEachEngine('fix the causes: reports', (engine) => {
         ['2025-05', 'price.competitor_cheaper', 'EUR', 1, 0, 192_000],
       ]);
       expect(report.rows.find((r) => r.period === '2024-07' && r.reason === 'relocation')).toMatchObject({ start: '2024-07-01', customers: 0, revenue: 0 });
-      expect(formatTrendsCsv(report).split('\n')[0]).toBe('period,start,reason,label,currency,customers,lost_customers,sleeping_customers,revenue');
-      expect(formatTrendsCsv(report)).toContain('2025-03,2025-03-01,service.unresolved_complaint,Unresolved complaint,EUR,1,1,0,2400.00');
+      expect(report.rows.find((r) => r.period === '2025-02' && r.currency === 'GBP')).toMatchObject({ revenue: 96_000, reportingRevenue: GBP_IN_EUR });
+      expect(report.reporting).toMatchObject({ currency: 'EUR', unconverted: [] });
+      const csv = formatTrendsCsv(report);
+      expect(csv.split('\n')[0]).toBe('period,start,reason,label,currency,customers,lost_customers,sleeping_customers,revenue,revenue_EUR');
+      expect(csv).toContain('2025-03,2025-03-01,service.unresolved_complaint,Unresolved complaint,EUR,1,1,0,2400.00,2400.00');
+      expect(csv).toContain('2025-02,2025-02-01,price.too_expensive,Too expensive,GBP,1,1,0,960.00,1123.20');
     });
 
     it('rolls up by quarter and level, and defaults to the last twelve whole months', async () => {
@@ -167,6 +204,7 @@ describeEachEngine('fix the causes: reports', (engine) => {
           { currency: 'EUR', revenue: 450_000, lostRevenue: 390_000, sleepingRevenue: 60_000 },
           { currency: 'GBP', revenue: 96_000, lostRevenue: 96_000, sleepingRevenue: 0 },
         ],
+        reportingRevenue: { currency: 'EUR', unconverted: [], revenue: 450_000 + GBP_IN_EUR, lostRevenue: 390_000 + GBP_IN_EUR, sleepingRevenue: 60_000 },
         company: { customers: 7, lostCustomers: 6, sleepingCustomers: 1 },
       });
       expect(report.summary.topReasons.map((r) => [r.code, r.customers, r.share, r.companyCustomers, r.companyShare])).toEqual([
@@ -200,6 +238,7 @@ describeEachEngine('fix the causes: reports', (engine) => {
       const text = formatFeedback(report);
       expect(text).toContain('5 customers left: 4 lost, 1 fell asleep (company: 7)');
       expect(text).toContain('revenue lost: EUR 4,500.00, GBP 960.00');
+      expect(text).toContain('in total EUR 5,623.20; converted into EUR at the current rates: 1 GBP = 1.17 EUR');
       expect(text).toMatch(/service\s+Service\s+2\s+40\.0%\s+3\s+42\.9%/);
       expect(text).toContain('cancellation: "Way too expensive for us"');
       expect(text).toContain('"Our complaint about the broken router was never resolved"; diagnosed service.unresolved_complaint, confirmed by the customer');

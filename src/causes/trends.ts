@@ -2,9 +2,11 @@
  * Reason trends: per month or quarter and reason, the customers lost and the revenue that left with them — in
  * long format (one row per period, reason and currency, zeros included), ready for a chart.
  */
+import { loadConversion } from '../currency/index.js';
 import type { Database } from '../db/engine.js';
 import { resolveLossFilter } from './filters.js';
 import { lossScope, type LossScope } from './pareto.js';
+import { reportingRates, toReporting, type ReportingRates } from './reporting.js';
 import { reasonCatalogue, trendRows } from './repository.js';
 import { parseInput, trendsQuerySchema, type TrendPeriod, type TrendsQueryInput } from './schemas.js';
 
@@ -21,6 +23,8 @@ export interface TrendPoint {
   sleepingCustomers: number;
   /** Revenue lost, minor units of `currency`. */
   revenue: number;
+  /** The same in the reporting currency (null: `currency` has no rate), so rows of all currencies add up. */
+  reportingRevenue: number | null;
 }
 
 export interface TrendsReport extends LossScope {
@@ -28,6 +32,8 @@ export interface TrendsReport extends LossScope {
   periods: string[];
   reasons: { code: string; label: string }[];
   currencies: (string | null)[];
+  /** The currency of `reportingRevenue` and the rates it was converted at. */
+  reporting: ReportingRates;
   rows: TrendPoint[];
 }
 
@@ -36,7 +42,8 @@ export async function reasonTrends(database: Database, input: TrendsQueryInput =
   const db = database.db;
   const labels = await reasonCatalogue(db);
   const resolved = await resolveLossFilter(db, labels, q, q.by);
-  const rows = (await trendRows(db, { ...resolved.filter, by: q.by })).map(
+  const [trend, conversion] = await Promise.all([trendRows(db, { ...resolved.filter, by: q.by }), loadConversion(db)]);
+  const rows = trend.map(
     (r): TrendPoint => ({
       period: r.period,
       start: r.start.toISOString().slice(0, 10),
@@ -47,6 +54,7 @@ export async function reasonTrends(database: Database, input: TrendsQueryInput =
       lostCustomers: r.lostCustomers,
       sleepingCustomers: r.sleepingCustomers,
       revenue: r.value,
+      reportingRevenue: toReporting(conversion, r.value, r.currency),
     }),
   );
   const reasons = [...new Set(rows.map((r) => r.reason))].sort().map((code) => ({ code, label: labels.get(code) ?? code }));
@@ -56,6 +64,7 @@ export async function reasonTrends(database: Database, input: TrendsQueryInput =
     periods: [...new Set(rows.map((r) => r.period))],
     reasons,
     currencies: [...new Set(rows.map((r) => r.currency))],
+    reporting: reportingRates(conversion, rows.map((r) => r.currency)),
     rows,
   };
 }
