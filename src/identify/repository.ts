@@ -1,11 +1,11 @@
 /**
  * The SQL of lifecycle states and loss accounting. Each customer's data is read set-based for a range of customer
  * ids (one statement; every large table is read by customer_id through its index and grouped once), the facts and
- * rules run in Node (rules.ts), and the changes go back in one INSERT … SELECT FROM unnest per table.
+ * rules run in Node (rules.ts), and the changes go back in one INSERT … SELECT per table.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, LifecycleState } from '../db/schema.js';
-import type { Classification, ContractRecord, CustomerRecord, Transition } from './rules.js';
+import type { Classification, ContractRecord, CustomerRecord } from './rules.js';
 import { DAY_MS } from './rules.js';
 import type { IdentifyOptions } from './schemas.js';
 
@@ -16,6 +16,14 @@ const STATES_LOCK = sql`hashtext('winback_states:' || current_schema())`;
 /** Serialises recomputes (per schema) batch by batch: the batch reads and writes under this lock. */
 export async function lockStates(trx: Transaction<DB>): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(${STATES_LOCK})`.execute(trx);
+}
+
+/**
+ * Settings for one batch's transaction: enough memory for its per-table aggregates not to spill to disk, and no
+ * parallel workers (the recompute already runs its batches side by side; starting workers per statement only costs).
+ */
+export async function tuneBatch(trx: Transaction<DB>): Promise<void> {
+  await sql`SELECT set_config('work_mem', '64MB', true), set_config('max_parallel_workers_per_gather', '0', true)`.execute(trx);
 }
 
 /**
@@ -80,35 +88,24 @@ export async function batchRanges(db: Db, size: number): Promise<{ lo: number; h
   return rows.map((r, i) => ({ lo: i === 0 ? Number.MIN_SAFE_INTEGER : Number(rows[i - 1]!.hi) + 1, hi: i === rows.length - 1 ? Number.MAX_SAFE_INTEGER : Number(r.hi) }));
 }
 
-/** One customer as the statement below returns it: a JSON array, positions as in the SELECT list. */
+/**
+ * One customer as the statement below returns it: a JSON array of a few arrays. Scalars are packed into one number
+ * and one text array, because building JSON costs the server per argument of json_build_array far more than per
+ * array element.
+ */
 type RecordTuple = [
-  customerId: number,
-  sinceMs: number,
-  teamId: number | null,
-  channel: string | null,
-  country: string | null,
-  storedState: LifecycleState | null,
-  storedEnteredMs: number | null,
-  storedLatentNeed: boolean | null,
+  /** id, since (ms), team, stored state entered (ms), stored latent need (1/0), complaints recent, before, P(alive), previous P(alive), CLV */
+  numbers: (number | null)[],
+  /** channel, country, stored state, order currency, score currency */
+  texts: (string | null)[],
   storedLatentEvidence: Record<string, unknown> | null,
-  contractIds: number[] | null,
-  contractStarts: number[] | null,
-  contractEnds: (number | null)[] | null,
-  contractCancels: (number | null)[] | null,
-  contractValues: number[] | null,
-  contractCurrencies: string[] | null,
-  contractPlans: (string | null)[] | null,
-  contractReasons: (string | null)[] | null,
+  /** Per contract: id, start, end (ms), cancelled (ms), monthly value. */
+  contractNumbers: [number, number, number | null, number | null, number][] | null,
+  /** Per contract: currency, plan, reason code. */
+  contractTexts: [string, string | null, string | null][] | null,
   orderDays: number[] | null,
   orderAmounts: number[] | null,
-  orderCurrency: string | null,
-  complaintsRecent: number | null,
-  complaintsBefore: number | null,
   needAt: number[] | null,
-  pAlive: number | null,
-  pAlivePrevious: number | null,
-  clv: number | null,
-  scoreCurrency: string | null,
 ];
 
 export interface BatchRecord {
@@ -141,19 +138,16 @@ export async function customerRecords(
   const beforeFrom = sql`${new Date(o.asOf.getTime() - 2 * o.recentDays * DAY_MS)}::timestamptz`;
   const { rows } = await sql<{ batch: string | null }>`
     SELECT json_agg(json_build_array(
-             c.id, ${epochMs('coalesce(c.acquired_at, c.created_at)')}, c.team_id, c.acquisition_channel, c.country::text,
-             st.state, ${epochMs('st.entered_at')}, st.latent_need, st.latent_need_evidence,
-             k.ids, k.starts, k.ends, k.cancels, k.monthly, k.currencies, k.plans, k.reasons,
-             o.days, o.amounts, o.currency,
-             i.complaints_recent, i.complaints_before, i.need_at,
-             sc.p_alive, sp.p_alive, sc.clv, sc.currency::text) ORDER BY c.id)::text AS batch
+             ARRAY[c.id, ${epochMs('coalesce(c.acquired_at, c.created_at)')}, c.team_id, ${epochMs('st.entered_at')}, st.latent_need::int,
+                   i.complaints_recent, i.complaints_before, sc.p_alive, sp.p_alive, sc.clv]::float8[],
+             ARRAY[c.acquisition_channel, c.country::text, st.state, o.currency, sc.currency::text],
+             st.latent_need_evidence, k.numbers, k.texts, o.days, o.amounts, i.need_at) ORDER BY c.id)::text AS batch
     FROM customers c
     LEFT JOIN customer_states st ON st.customer_id = c.id
     LEFT JOIN (
-      SELECT customer_id, array_agg(id) AS ids, array_agg(${epochMs('started_at')}) AS starts,
-             array_agg(${epochMs('coalesce(ends_at, cancelled_at)')}) AS ends, array_agg(${epochMs('cancelled_at')}) AS cancels,
-             array_agg(monthly_value) AS monthly, array_agg(currency::text) AS currencies, array_agg(plan) AS plans,
-             array_agg(reason_code) AS reasons
+      SELECT customer_id,
+             array_agg(ARRAY[id, ${epochMs('started_at')}, ${epochMs('coalesce(ends_at, cancelled_at)')}, ${epochMs('cancelled_at')}, monthly_value]::float8[]) AS numbers,
+             array_agg(ARRAY[currency::text, plan, reason_code]) AS texts
       FROM contracts WHERE customer_id BETWEEN ${lo} AND ${hi} AND started_at <= ${asOf}
       GROUP BY customer_id
     ) k ON k.customer_id = c.id
@@ -178,30 +172,20 @@ export async function customerRecords(
     WHERE c.id BETWEEN ${lo} AND ${hi}`.execute(db);
   const tuples = JSON.parse(rows[0]?.batch ?? '[]') as RecordTuple[];
 
-  return tuples.map((r) => {
-    const [customerId, sinceMs, teamId, channel, country, storedState, storedEnteredMs, storedLatentNeed, storedLatentEvidence] = r;
-    const [ids, starts, ends, cancels, values, currencies, plans, reasons] = r.slice(9, 17) as [number[] | null, number[], (number | null)[], (number | null)[], number[], string[], (string | null)[], (string | null)[]];
-    const [orderDays, orderAmounts, orderCurrency, complaintsRecent, complaintsBefore, needAt, pAlive, pAlivePrevious, clv, scoreCurrency] = r.slice(17) as [
-      number[] | null, number[] | null, string | null, number | null, number | null, number[] | null, number | null, number | null, number | null, string | null,
-    ];
+  return tuples.map(([numbers, texts, storedLatentEvidence, contractNumbers, contractTexts, orderDays, orderAmounts, needAt]) => {
+    const [customerId, sinceMs, teamId, storedEnteredMs, storedLatentNeed, complaintsRecent, complaintsBefore, pAlive, pAlivePrevious, clv] = numbers;
+    const [channel, country, storedState, orderCurrency, scoreCurrency] = texts as [string | null, string | null, LifecycleState | null, string | null, string | null];
     const contracts: ContractRecord[] = [];
-    if (ids) {
-      for (let j = 0; j < ids.length; j++) {
-        contracts.push({
-          id: ids[j]!,
-          startMs: starts[j]!,
-          endMs: ends[j] ?? null,
-          cancelledMs: cancels[j] ?? null,
-          monthlyValue: values[j]!,
-          currency: currencies[j]!,
-          plan: plans[j] ?? null,
-          reasonCode: reasons[j] ?? null,
-        });
+    if (contractNumbers) {
+      for (let j = 0; j < contractNumbers.length; j++) {
+        const [id, startMs, endMs, cancelledMs, monthlyValue] = contractNumbers[j]!;
+        const [currency, plan, reasonCode] = contractTexts![j]!;
+        contracts.push({ id, startMs, endMs, cancelledMs, monthlyValue, currency, plan, reasonCode });
       }
     }
     const record: CustomerRecord = {
-      customerId,
-      since: new Date(sinceMs),
+      customerId: customerId!,
+      since: new Date(sinceMs!),
       teamId,
       channel,
       country,
@@ -218,7 +202,7 @@ export async function customerRecords(
           : { analysisRunId: runs.current.id, asOf: runs.current.asOf, pAlive, pAlivePrevious, clv: clv!, currency: scoreCurrency! },
       stored: storedState && storedEnteredMs !== null ? { state: storedState, enteredAt: new Date(storedEnteredMs) } : null,
     };
-    return { record, storedLatent: storedState ? { flag: Boolean(storedLatentNeed), evidence: storedLatentEvidence } : null };
+    return { record, storedLatent: storedState ? { flag: storedLatentNeed === 1, evidence: storedLatentEvidence } : null };
   });
 }
 
@@ -231,70 +215,39 @@ export interface CustomerChange {
   result: Classification;
 }
 
-// Bulk parameters. Numbers and short texts go as PostgreSQL array literals, built directly (the driver's generic
-// array serialiser costs several times more); text elements are always quoted, so NULL is the only unquoted word.
-// JSON values (reasons, evidence) go as one JSON array per column, serialised by one native JSON.stringify, and
-// become a jsonb[] in SQL (jsonbArray): escaping each value into an array literal instead cost ten times more.
-const numberArray = (xs: readonly (number | null)[]) => `{${xs.map((x) => (x === null ? 'NULL' : String(x))).join(',')}}`;
-const quote = (x: string) => `"${x.includes('"') || x.includes('\\') ? x.replace(/["\\]/g, '\\$&') : x}"`;
-const textArray = (xs: readonly (string | null)[]) => `{${xs.map((x) => (x === null ? 'NULL' : quote(x))).join(',')}}`;
-const boolArray = (xs: readonly boolean[]) => `{${xs.map((x) => (x ? 't' : 'f')).join(',')}}`;
-/** A JSON array (JavaScript null → SQL NULL) as a jsonb[] in its order. */
-const jsonbArray = (xs: readonly unknown[]) =>
-  sql`ARRAY(SELECT nullif(e, 'null'::jsonb) FROM jsonb_array_elements(${JSON.stringify(xs)}::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY n)`;
-
 /**
- * Appends the transitions and writes the current states of one batch's changed customers: one INSERT … SELECT FROM
- * unnest per table, an array per column, times as epoch milliseconds. Transitions get their ids in the order
- * given — by customer, oldest first.
+ * Appends the transitions and writes the current states of one batch's changed customers: one INSERT … SELECT per
+ * table from a JSON array of rows (one native JSON.stringify here, one jsonb parse on the server; per-column arrays
+ * cost the same on the server and more to build), times as epoch milliseconds. Transitions get their ids in the
+ * order given — by customer, oldest first.
  */
 export async function writeBatch(trx: Transaction<DB>, recomputeId: number, changes: readonly CustomerChange[]): Promise<number> {
-  const t = {
-    customer: [] as number[], from: [] as (string | null)[], to: [] as string[], at: [] as number[], reason: [] as Transition['reason'][], run: [] as (number | null)[],
-    currency: [] as (string | null)[], value: [] as (number | null)[], basis: [] as (string | null)[], forecast: [] as (number | null)[],
-    reasonCode: [] as (string | null)[], plan: [] as (string | null)[], team: [] as (number | null)[], channel: [] as (string | null)[], country: [] as (string | null)[],
-  };
+  const transitions: unknown[][] = [];
   for (const c of changes) {
-    for (const x of c.result.transitions) {
-      t.customer.push(c.customerId);
-      t.from.push(x.from);
-      t.to.push(x.state);
-      t.at.push(x.at.getTime());
-      t.reason.push(x.reason);
-      t.run.push(x.analysisRunId ?? null);
-      t.currency.push(x.loss?.currency ?? null);
-      t.value.push(x.loss?.value ?? null);
-      t.basis.push(x.loss?.basis ?? null);
-      t.forecast.push(x.loss?.forecast ?? null);
-      t.reasonCode.push(x.loss?.reasonCode ?? null);
-      t.plan.push(x.loss?.plan ?? null);
-      t.team.push(c.teamId);
-      t.channel.push(c.channel);
-      t.country.push(c.country);
+    for (const t of c.result.transitions) {
+      const loss = t.loss;
+      transitions.push([
+        c.customerId, t.from, t.state, t.at.getTime(), t.reason, t.analysisRunId ?? null,
+        loss?.currency ?? null, loss?.value ?? null, loss?.basis ?? null, loss?.forecast ?? null, loss?.reasonCode ?? null, loss?.plan ?? null,
+        c.teamId, c.channel, c.country,
+      ]);
     }
   }
-  if (t.customer.length > 0) {
+  if (transitions.length > 0) {
     await sql`
       INSERT INTO state_transitions (customer_id, from_state, to_state, effective_at, reason, analysis_run_id, recompute_id, currency,
                                      value_lost, value_basis, forecast_value, reason_code, plan, team_id, acquisition_channel, country)
-      SELECT customer_id, from_state, to_state, to_timestamp(at_ms / 1000), reason, analysis_run_id, ${recomputeId}::bigint, currency,
-             value_lost, value_basis, forecast_value, reason_code, plan, team_id, acquisition_channel, country
-      FROM unnest(${numberArray(t.customer)}::bigint[], ${textArray(t.from)}::text[], ${textArray(t.to)}::text[], ${numberArray(t.at)}::float8[],
-                  ${jsonbArray(t.reason)}, ${numberArray(t.run)}::bigint[], ${textArray(t.currency)}::text[], ${numberArray(t.value)}::bigint[],
-                  ${textArray(t.basis)}::text[], ${numberArray(t.forecast)}::bigint[], ${textArray(t.reasonCode)}::text[], ${textArray(t.plan)}::text[],
-                  ${numberArray(t.team)}::bigint[], ${textArray(t.channel)}::text[], ${textArray(t.country)}::text[])
-        WITH ORDINALITY AS t(customer_id, from_state, to_state, at_ms, reason, analysis_run_id, currency, value_lost, value_basis,
-                             forecast_value, reason_code, plan, team_id, acquisition_channel, country, ord)
-      ORDER BY ord`.execute(trx);
+      SELECT (e->>0)::bigint, e->>1, e->>2, to_timestamp((e->>3)::float8 / 1000), e->4, (e->>5)::bigint, ${recomputeId}::bigint, e->>6,
+             (e->>7)::bigint, e->>8, (e->>9)::bigint, e->>10, e->>11, (e->>12)::bigint, e->>13, e->>14
+      FROM jsonb_array_elements(${JSON.stringify(transitions)}::jsonb) WITH ORDINALITY AS t(e, n)
+      ORDER BY n`.execute(trx);
   }
   if (changes.length > 0) {
+    const states = changes.map((c) => [c.customerId, c.result.state, c.result.enteredAt.getTime(), c.result.evidence, c.result.latentNeed, c.result.latentNeedEvidence]);
     await sql`
       INSERT INTO customer_states (customer_id, state, entered_at, evidence, latent_need, latent_need_evidence, recompute_id)
-      SELECT customer_id, state, to_timestamp(at_ms / 1000), evidence, latent_need, latent_need_evidence, ${recomputeId}::bigint
-      FROM unnest(${numberArray(changes.map((c) => c.customerId))}::bigint[], ${textArray(changes.map((c) => c.result.state))}::text[],
-                  ${numberArray(changes.map((c) => c.result.enteredAt.getTime()))}::float8[], ${jsonbArray(changes.map((c) => c.result.evidence))},
-                  ${boolArray(changes.map((c) => c.result.latentNeed))}::boolean[], ${jsonbArray(changes.map((c) => c.result.latentNeedEvidence))})
-        AS t(customer_id, state, at_ms, evidence, latent_need, latent_need_evidence)
+      SELECT (e->>0)::bigint, e->>1, to_timestamp((e->>2)::float8 / 1000), e->3, (e->>4)::boolean, nullif(e->5, 'null'::jsonb), ${recomputeId}::bigint
+      FROM jsonb_array_elements(${JSON.stringify(states)}::jsonb) AS t(e)
       ON CONFLICT (customer_id) DO UPDATE SET
         state = excluded.state, entered_at = excluded.entered_at,
         evidence = CASE WHEN customer_states.state = excluded.state AND customer_states.entered_at = excluded.entered_at
@@ -302,7 +255,7 @@ export async function writeBatch(trx: Transaction<DB>, recomputeId: number, chan
         latent_need = excluded.latent_need, latent_need_evidence = excluded.latent_need_evidence,
         recompute_id = excluded.recompute_id, updated_at = now()`.execute(trx);
   }
-  return t.customer.length;
+  return transitions.length;
 }
 
 export interface StateCount {

@@ -163,7 +163,14 @@ export interface Classification {
   latentNeedEvidence: Record<string, unknown> | null;
 }
 
-const day = (d: Date) => d.toISOString().slice(0, 10);
+/** YYYY-MM-DD (UTC) as toISOString gives it; built from the date fields, which costs a fraction of toISOString. */
+function day(d: Date): string {
+  const y = d.getUTCFullYear();
+  if (y < 1000 || y > 9999) return d.toISOString().slice(0, 10);
+  const m = d.getUTCMonth() + 1;
+  const dd = d.getUTCDate();
+  return `${y}-${m < 10 ? '0' : ''}${m}-${dd < 10 ? '0' : ''}${dd}`;
+}
 const addDays = (d: Date, n: number) => new Date(d.getTime() + n * DAY_MS);
 const daysBetween = (a: Date, b: Date) => Math.floor((b.getTime() - a.getTime()) / DAY_MS);
 
@@ -174,6 +181,33 @@ export function allowedGapDays(orders: Pick<CustomerFacts['orders'], 'days' | 'm
 }
 
 const minText = (a: string | null, b: string | null) => (a === null ? b : b === null || a <= b ? a : b);
+
+/** The island of contracts[from, to), ending at `end` (Infinity: open-ended). */
+function islandOf(contracts: readonly ContractRecord[], from: number, to: number, end: number): Island {
+  let value = 0;
+  let currency: string | null = null;
+  let plan: string | null = null;
+  let reasonCode: string | null = null;
+  let cancelled: number | null = null;
+  for (let j = from; j < to; j++) {
+    const k = contracts[j]!;
+    if ((k.endMs ?? Infinity) !== end) continue;
+    value += k.monthlyValue;
+    currency = minText(currency, k.currency);
+    plan = minText(plan, k.plan);
+    reasonCode = minText(reasonCode, k.reasonCode);
+    if (k.cancelledMs !== null && (cancelled === null || k.cancelledMs > cancelled)) cancelled = k.cancelledMs;
+  }
+  return {
+    start: new Date(contracts[from]!.startMs),
+    end: end === Infinity ? null : new Date(end),
+    value: value * 12,
+    currency,
+    plan,
+    reasonCode,
+    cancelledAt: cancelled === null ? null : new Date(cancelled),
+  };
+}
 
 /**
  * Contracts merged into islands of continuous coverage, oldest first: in order of start (then id), a contract
@@ -188,35 +222,10 @@ export function contractIslands(contracts: readonly ContractRecord[], renewalGap
   let downgrades = 0;
   let first = 0;
   let latestEnd = -Infinity;
-  const close = (from: number, to: number, end: number) => {
-    let value = 0;
-    let currency: string | null = null;
-    let plan: string | null = null;
-    let reasonCode: string | null = null;
-    let cancelled: number | null = null;
-    for (let j = from; j < to; j++) {
-      const k = sorted[j]!;
-      if ((k.endMs ?? Infinity) !== end) continue;
-      value += k.monthlyValue;
-      currency = minText(currency, k.currency);
-      plan = minText(plan, k.plan);
-      reasonCode = minText(reasonCode, k.reasonCode);
-      if (k.cancelledMs !== null && (cancelled === null || k.cancelledMs > cancelled)) cancelled = k.cancelledMs;
-    }
-    islands.push({
-      start: new Date(sorted[from]!.startMs),
-      end: end === Infinity ? null : new Date(end),
-      value: value * 12,
-      currency,
-      plan,
-      reasonCode,
-      cancelledAt: cancelled === null ? null : new Date(cancelled),
-    });
-  };
   for (let i = 0; i < sorted.length; i++) {
     const k = sorted[i]!;
     if (i > 0 && k.startMs > latestEnd + renewalGapDays * DAY_MS) {
-      close(first, i, latestEnd);
+      islands.push(islandOf(sorted, first, i, latestEnd));
       first = i;
     } else if (i > 0) {
       const previous = sorted[i - 1]!;
@@ -225,7 +234,7 @@ export function contractIslands(contracts: readonly ContractRecord[], renewalGap
     // A new island starts past every earlier end, so the latest end within the island decides what continues it.
     latestEnd = i === first ? (k.endMs ?? Infinity) : Math.max(latestEnd, k.endMs ?? Infinity);
   }
-  if (sorted.length > 0) close(first, sorted.length, latestEnd);
+  if (sorted.length > 0) islands.push(islandOf(sorted, first, sorted.length, latestEnd));
   return { islands, downgrades };
 }
 
@@ -334,19 +343,21 @@ export function deriveFacts(record: CustomerRecord, options: RuleOptions, asOf: 
   };
 }
 
+/** A won-back customer counts as ordinary again `wonBackPeriodDays` later, unless the next event comes first. */
+function settle(events: StateEvent[], options: RuleOptions, asOf: Date, wonBackAt: Date, nextAt: Date | null): void {
+  const at = addDays(wonBackAt, options.wonBackPeriodDays);
+  if (at <= asOf && (nextAt === null || at < nextAt)) events.push({ state: 'active', at, reason: { rule: 'won_back_settled', wonBackAt: day(wonBackAt) } });
+}
+
 /** The customer's history replayed from the data: dated events up to as-of, oldest first. */
 export function timeline(facts: CustomerFacts, options: RuleOptions, asOf: Date): StateEvent[] {
   const events: StateEvent[] = [];
-  const settle = (wonBackAt: Date, nextAt: Date | null) => {
-    const at = addDays(wonBackAt, options.wonBackPeriodDays);
-    if (at <= asOf && (nextAt === null || at < nextAt)) events.push({ state: 'active', at, reason: { rule: 'won_back_settled', wonBackAt: day(wonBackAt) } });
-  };
   if (facts.islands.length > 0) {
     facts.islands.forEach((island, i) => {
       if (i === 0) events.push({ state: 'active', at: island.start, reason: { rule: 'first_contract' } });
       else {
         events.push({ state: 'won_back', at: island.start, reason: { rule: 'new_contract', lostAt: day(facts.islands[i - 1]!.end!) } });
-        settle(island.start, island.end && island.end <= asOf ? island.end : null);
+        settle(events, options, asOf, island.start, island.end && island.end <= asOf ? island.end : null);
       }
       if (island.end && island.end <= asOf) {
         events.push({
@@ -381,7 +392,7 @@ export function timeline(facts: CustomerFacts, options: RuleOptions, asOf: Date)
     });
     events.push({ state: 'won_back', at: gap.to, reason: { rule: 'purchased_again', sleepingSince: day(sleepingAt) } });
     const next = o.pastGaps[i + 1];
-    settle(gap.to, next ? addDays(next.from, allowed) : addDays(o.lastDay!, allowed));
+    settle(events, options, asOf, gap.to, next ? addDays(next.from, allowed) : addDays(o.lastDay!, allowed));
   });
   // The ongoing gap: by P(alive) when the scores describe the customer's latest purchase, else by the fallback.
   const s = facts.scores;
@@ -459,19 +470,24 @@ function latentNeed(facts: CustomerFacts, state: LifecycleState): Record<string,
 
 const isGone = (s: LifecycleState) => s === 'lost' || s === 'sleeping';
 
+/** The transitions appended so far and the state they lead to; an event into the current state is no transition. */
+class TransitionLog {
+  readonly transitions: Transition[] = [];
+  constructor(public current: StateEvent | null) {}
+  append(event: StateEvent): void {
+    if (this.current && this.current.state === event.state) return;
+    this.transitions.push({ ...event, from: this.current?.state ?? null });
+    this.current = event;
+  }
+}
+
 /** Classifies one customer as of `asOf`, given what is stored: the transitions to append and the current state. */
 export function classify(facts: CustomerFacts, options: RuleOptions, asOf: Date): Classification {
   const events = timeline(facts, options, asOf);
   const stored = facts.stored;
-  const transitions: Transition[] = [];
-  let current: StateEvent | null = stored ? { state: stored.state, at: stored.enteredAt, reason: { rule: 'stored' } } : null;
-  const append = (event: StateEvent) => {
-    if (current && current.state === event.state) return;
-    transitions.push({ ...event, from: current?.state ?? null });
-    current = event;
-  };
+  const log = new TransitionLog(stored ? { state: stored.state, at: stored.enteredAt, reason: { rule: 'stored' } } : null);
 
-  for (const event of events) if (!stored || event.at > stored.enteredAt) append(event);
+  for (const event of events) if (!stored || event.at > stored.enteredAt) log.append(event);
   // Where the data alone puts the customer now.
   let derived = events.at(-1)!;
   if (derived.state === 'active') {
@@ -482,29 +498,29 @@ export function classify(facts: CustomerFacts, options: RuleOptions, asOf: Date)
       if (signals.some((s) => s.rule.startsWith('p_alive'))) derived.analysisRunId = facts.scores!.analysisRunId;
     }
   }
-  const now = current as StateEvent | null;
-  if (!now) append(derived);
+  const now = log.current;
+  if (!now) log.append(derived);
   else if (now.state !== derived.state) {
     if (isGone(now.state) && !isGone(derived.state)) {
       // Coming back takes evidence: a purchase after the exit (a new contract shows as a won_back event above).
       const returned = facts.islands.length === 0 ? facts.orders.firstDayAfterStored : null;
-      if (returned) append({ state: 'won_back', at: returned, reason: { rule: 'purchased_again', [`${now.state}Since`]: day(now.at) } });
-      else if (facts.islands.length > 0) append({ ...derived, at: asOf, reason: { rule: 'data_changed', now: derived.reason } });
+      if (returned) log.append({ state: 'won_back', at: returned, reason: { rule: 'purchased_again', [`${now.state}Since`]: day(now.at) } });
+      else if (facts.islands.length > 0) log.append({ ...derived, at: asOf, reason: { rule: 'data_changed', now: derived.reason } });
       // An order customer with no purchase since stays where they are, whatever the model now says.
     } else {
       // Signal-based states change when observed; data events keep their real date.
       const observed = derived.state === 'active' || derived.state === 'at_risk';
-      append(observed && derived.at <= now.at ? { ...derived, at: derived.state === 'active' ? asOf : derived.at > now.at ? derived.at : asOf } : derived);
+      log.append(observed && derived.at <= now.at ? { ...derived, at: derived.state === 'active' ? asOf : derived.at > now.at ? derived.at : asOf } : derived);
     }
   }
-  const final = current as StateEvent | null ?? derived;
+  const final = log.current ?? derived;
   const need = isGone(final.state) ? latentNeed(facts, final.state) : null;
   const evidence: Record<string, unknown> = { ...final.reason };
   if (final.state === 'won_back' && derived.state === 'won_back') {
     const signals = riskSignals(facts, options, asOf);
     if (signals.length > 0) evidence.riskSignals = signals.map(({ at: _at, ...s }) => s);
   }
-  return { transitions, state: final.state, enteredAt: final.at, evidence, latentNeed: need !== null, latentNeedEvidence: need };
+  return { transitions: log.transitions, state: final.state, enteredAt: final.at, evidence, latentNeed: need !== null, latentNeedEvidence: need };
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

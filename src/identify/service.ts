@@ -10,6 +10,7 @@ import {
   scoringRuns,
   startRecompute,
   stateCounts,
+  tuneBatch,
   withStatesLock,
   writeBatch,
   type CustomerChange,
@@ -82,6 +83,7 @@ async function recompute(
     db.transaction().execute(async (trx) => {
       // With one worker nothing holds the lock for the whole recompute: each batch takes it.
       if (workers === 1) await lockStates(trx);
+      await tuneBatch(trx);
       const batch = await customerRecords(trx, range, options, runs);
       const changes: CustomerChange[] = [];
       for (const { record, storedLatent } of batch) {
