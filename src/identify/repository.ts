@@ -121,8 +121,10 @@ const epochMs = (column: string) => sql.raw(`round(date_part('epoch', date_trunc
  * then one GROUP BY customer_id per large table (each read by customer_id through its index), returning the
  * customer's contracts, purchase days and contact times as arrays. Everything derived from them (islands, gaps,
  * windows) is computed by `deriveFacts` in rules.ts, once per customer, so the SQL has no window functions and no
- * joins between the tables' aggregates. The batch comes back as one JSON text (times as epoch milliseconds): one
- * native JSON.parse instead of a type parser per field and array element.
+ * joins between the tables' aggregates. Stored states and scores are read by range too and hash-joined: probing an
+ * index once per customer cost more than the rest of the statement. The batch comes back as one JSON text (times as
+ * epoch milliseconds, amounts and ids as JSON numbers — exact, being far below 2^53): one native JSON.parse instead
+ * of a type parser per field and array element.
  */
 export async function customerRecords(
   db: Db,
@@ -143,7 +145,7 @@ export async function customerRecords(
              ARRAY[c.acquisition_channel, c.country::text, st.state, o.currency, sc.currency::text],
              st.latent_need_evidence, k.numbers, k.texts, o.days, o.amounts, i.need_at) ORDER BY c.id)::text AS batch
     FROM customers c
-    LEFT JOIN customer_states st ON st.customer_id = c.id
+    LEFT JOIN (SELECT * FROM customer_states WHERE customer_id BETWEEN ${lo} AND ${hi}) st ON st.customer_id = c.id
     LEFT JOIN (
       SELECT customer_id,
              array_agg(ARRAY[id, ${epochMs('started_at')}, ${epochMs('coalesce(ends_at, cancelled_at)')}, ${epochMs('cancelled_at')}, monthly_value]::float8[]) AS numbers,

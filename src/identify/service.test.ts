@@ -174,6 +174,18 @@ describeEachEngine('lifecycle states and losses', (engine) => {
     }
   });
 
+  it('two recomputes at once never append a transition twice', async () => {
+    const [a, b] = await Promise.all([recomputeStates(database, { asOf: AS_OF, batchSize: 2 }), recomputeStates(database, { asOf: AS_OF, batchSize: 2 })]);
+    const { rows } = await sql<{ n: number; distinct: number }>`
+      SELECT count(*)::int AS n, count(DISTINCT (customer_id, to_state, effective_at))::int AS distinct FROM state_transitions`.execute(database.db);
+    expect(rows[0]!.n).toBe(rows[0]!.distinct);
+    expect(a.transitionsWritten + b.transitionsWritten).toBe(rows[0]!.n);
+    const again = await recomputeStates(database, { asOf: AS_OF });
+    expect(again.transitionsWritten).toBe(0);
+    const id = await ids();
+    expect((await transitionsOf(database.db, id.C4!)).map((t) => t.to)).toEqual(['active', 'lost', 'won_back']);
+  });
+
   it('serves recompute, counts and the loss report over HTTP with validated input, and formats table and CSV', async () => {
     const app: FastifyInstance = Fastify();
     app.setErrorHandler((error, _request, reply) => {
