@@ -3,7 +3,8 @@
  * Loads the demo company of N customers into a fresh database of each engine (through the importer, as
  * `winback demo` does), runs the analysis once (model scores, which the state rules read), then times
  *   - a full recompute: every customer classified from scratch (states and history emptied before each run), and
- *   - an incremental recompute with no new data: the same as-of again, which must write nothing,
+ *   - an incremental recompute with no new data: the same as-of again, which must write nothing, and
+ *   - the daily refresh: as of one day later, same data (time alone moves some customers on),
  * and prints the median (and every run) in seconds and customers/s. PostgreSQL is used at
  * WINBACK_BENCH_DATABASE_URL (or WINBACK_TEST_DATABASE_URL, or the local test server) in a schema dropped
  * afterwards; PGlite in a temporary data directory.
@@ -61,18 +62,20 @@ for (const engine of values.engines!.split(',')) {
     t = performance.now();
     await runAnalysis(database, { asOf: AS_OF });
     const analysisMs = performance.now() - t;
-    const { rows } = await sql<{ contracts: number; orders: number; interactions: number }>`
+    const { rows } = await sql<{ contracts: number; orders: number; interactions: number; version: string }>`
       SELECT (SELECT count(*) FROM contracts) AS contracts, (SELECT count(*) FROM orders) AS orders,
-             (SELECT count(*) FROM interactions) AS interactions`.execute(database.db);
+             (SELECT count(*) FROM interactions) AS interactions, split_part(version(), ' on ', 1) AS version`.execute(database.db);
     const sizes = rows[0]!;
     console.log(
-      `\n${engine}: loaded in ${seconds(loadMs)} s (${Number(sizes.contracts).toLocaleString('en-US')} contracts, ${Number(sizes.orders).toLocaleString('en-US')} orders, ` +
+      `\n${engine} (${sizes.version}): loaded in ${seconds(loadMs)} s (${Number(sizes.contracts).toLocaleString('en-US')} contracts, ${Number(sizes.orders).toLocaleString('en-US')} orders, ` +
         `${Number(sizes.interactions).toLocaleString('en-US')} interactions), analysis ${seconds(analysisMs)} s`,
     );
 
     const options = { asOf: AS_OF, ...(batchSize ? { batchSize } : {}) };
     const full: number[] = [];
     const incremental: number[] = [];
+    const nextDay: number[] = [];
+    let nextDayWritten = 0;
     let last: RecomputeResult | undefined;
     for (let run = 0; run < runs; run++) {
       // From scratch: no stored states, no history, no earlier recompute.
@@ -84,11 +87,15 @@ for (const engine of values.engines!.split(',')) {
       const again = await recomputeStates(database, options);
       if (again.transitionsWritten !== 0) throw new Error(`a recompute without new data wrote ${again.transitionsWritten} transitions`);
       incremental.push(again.elapsedMs);
+      // The daily refresh: one day later, with the same data (time alone moves some customers on).
+      const tomorrow = await recomputeStates(database, { ...options, asOf: new Date(AS_OF.getTime() + 86_400_000) });
+      nextDay.push(tomorrow.elapsedMs);
+      nextDayWritten = tomorrow.transitionsWritten;
     }
     console.log(`${last!.customers.toLocaleString('en-US')} customers, ${last!.transitionsWritten.toLocaleString('en-US')} transitions; ` +
       last!.counts.map((c) => `${c.state} ${c.customers}`).join(', '));
     console.log('measure                    median s   customers/s   runs (s)');
-    for (const [name, times] of [['full recompute', full], ['incremental, no change', incremental]] as const) {
+    for (const [name, times] of [['full recompute', full], ['incremental, no change', incremental], [`next day (${nextDayWritten} written)`, nextDay]] as const) {
       console.log(`${name.padEnd(26)} ${seconds(median(times)).padStart(8)}   ${rate(median(times)).padStart(11)}   ${times.map(seconds).join(', ')}`);
     }
   } finally {
