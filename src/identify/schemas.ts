@@ -40,7 +40,7 @@ export const identifyOptionsSchema = z.object({
   complaintsThreshold: z.coerce.number().int().min(1).max(1000).default(2),
   renewalGapDays: z.coerce.number().int().min(0).max(365).default(1),
   wonBackPeriodDays: z.coerce.number().int().min(1).max(3650).default(365),
-  /** Customers read and written per batch (each batch commits on its own). */
+  /** Customers read and written per batch (each batch commits on its own; on PostgreSQL two run at a time). */
   batchSize: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
 });
 export type IdentifyOptionsInput = z.input<typeof identifyOptionsSchema>;
