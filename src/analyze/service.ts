@@ -66,6 +66,7 @@ import {
   type SummaryCounts,
 } from './repository.js';
 import { analyzeOptionsSchema, type AnalyzeOptions, type AnalyzeOptionsInput } from './schemas.js';
+import { parseWith } from '../shared/parse.js';
 
 export type AnalyzePhase = 'summarising' | 'fitting' | 'scoring' | 'validating' | 'writing' | 'done';
 
@@ -169,12 +170,7 @@ export function toAnalyzeError(error: unknown, what: string): unknown {
 }
 
 function parseOptions(input: AnalyzeOptionsInput): AnalyzeOptions {
-  const parsed = analyzeOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    throw new AnalyzeError('invalid_options', `invalid analysis options: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
-  }
-  return parsed.data;
+  return parseWith(analyzeOptionsSchema, input, 'analysis options', (message, issues) => new AnalyzeError('invalid_options', message, { issues }));
 }
 
 const startOfUtcDay = (d: Date) => new Date(Math.floor(d.getTime() / MS_PER_DAY) * MS_PER_DAY);

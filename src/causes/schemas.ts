@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CausesError } from './errors.js';
+import { parseWith } from '../shared/parse.js';
 
 export const LOSS_STATES = ['lost', 'sleeping'] as const;
 export const TREND_PERIODS = ['month', 'quarter'] as const;
@@ -136,8 +137,5 @@ export type ItemListQueryInput = z.input<typeof itemListQuerySchema>;
 
 /** Parses with a schema; failures become CausesError('invalid_options') naming each field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(input ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new CausesError('invalid_options', `invalid ${what}: ${issues.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}`, { issues });
+  return parseWith(schema, input, what, (message, issues) => new CausesError('invalid_options', message, { issues }));
 }
