@@ -9,7 +9,8 @@ type Db = Kysely<DB> | Transaction<DB>;
  * pass the frequency rule with the same free slot.
  */
 export async function lockCustomerContacts(trx: Transaction<DB>, customerId: number): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtext('winback_contact:' || current_schema()), ${customerId}::int)`.execute(trx);
+  // hashint8 folds the bigint id into the lock's int4 key; a collision only makes two customers wait for each other.
+  await sql`SELECT pg_advisory_xact_lock(hashtext('winback_contact:' || current_schema()), hashint8(${customerId}::bigint))`.execute(trx);
 }
 
 /** The facts the contact rules need; null when the customer does not exist. */
