@@ -173,36 +173,42 @@ export async function verifyContractReason(
   database: Database,
   input: { contractId: number; reasonCode: string; verifiedAt?: Date; verifiedBy?: number | null },
 ): Promise<{ contractId: number; mappedCode: string; verifiedCode: string }> {
-  return database.db.transaction().execute(async (trx) => {
-    const code = input.reasonCode.trim().toLowerCase();
-    const known = await trx.selectFrom('reasons').select('code').where('code', '=', code).executeTakeFirst();
-    if (!known) throw new AnalyseError('unknown_reason', `no reason code "${code}" in the catalogue`);
-    const contract = await trx.selectFrom('contracts').select(['id', 'customer_id', 'cancellation_reason', 'reason_code']).where('id', '=', input.contractId).executeTakeFirst();
-    if (!contract) throw new AnalyseError('contract_not_found', `no contract with id ${input.contractId}`);
-    let row = await trx.selectFrom('contract_reasons').select(['mapped_code']).where('contract_id', '=', input.contractId).executeTakeFirst();
-    if (!row) {
-      const m = contract.reason_code
-        ? { code: contract.reason_code, rule: null }
-        : matchReason(compileRules(await loadRules(trx)), contract.cancellation_reason);
-      await trx
-        .insertInto('contract_reasons')
-        .values({
-          contract_id: contract.id,
-          customer_id: contract.customer_id,
-          original_text: contract.cancellation_reason,
-          source: contract.reason_code ? 'import' : m.rule ? 'rule' : 'none',
-          mapped_code: m.code,
-          rule_id: m.rule?.id ?? null,
-          rule_pattern: m.rule?.pattern ?? null,
-        })
-        .execute();
-      row = { mapped_code: m.code };
-    }
+  return database.db.transaction().execute((trx) => verifyContractReasonIn(trx, input));
+}
+
+/** verifyContractReason inside the caller's transaction (a recovery call records it with the call). */
+export async function verifyContractReasonIn(
+  trx: Transaction<DB>,
+  input: { contractId: number; reasonCode: string; verifiedAt?: Date; verifiedBy?: number | null },
+): Promise<{ contractId: number; mappedCode: string; verifiedCode: string }> {
+  const code = input.reasonCode.trim().toLowerCase();
+  const known = await trx.selectFrom('reasons').select('code').where('code', '=', code).executeTakeFirst();
+  if (!known) throw new AnalyseError('unknown_reason', `no reason code "${code}" in the catalogue`);
+  const contract = await trx.selectFrom('contracts').select(['id', 'customer_id', 'cancellation_reason', 'reason_code']).where('id', '=', input.contractId).executeTakeFirst();
+  if (!contract) throw new AnalyseError('contract_not_found', `no contract with id ${input.contractId}`);
+  let row = await trx.selectFrom('contract_reasons').select(['mapped_code']).where('contract_id', '=', input.contractId).executeTakeFirst();
+  if (!row) {
+    const m = contract.reason_code
+      ? { code: contract.reason_code, rule: null }
+      : matchReason(compileRules(await loadRules(trx)), contract.cancellation_reason);
     await trx
-      .updateTable('contract_reasons')
-      .set({ verified_code: code, verified_at: input.verifiedAt ?? new Date(), verified_by: input.verifiedBy ?? null })
-      .where('contract_id', '=', input.contractId)
+      .insertInto('contract_reasons')
+      .values({
+        contract_id: contract.id,
+        customer_id: contract.customer_id,
+        original_text: contract.cancellation_reason,
+        source: contract.reason_code ? 'import' : m.rule ? 'rule' : 'none',
+        mapped_code: m.code,
+        rule_id: m.rule?.id ?? null,
+        rule_pattern: m.rule?.pattern ?? null,
+      })
       .execute();
-    return { contractId: input.contractId, mappedCode: row.mapped_code, verifiedCode: code };
-  });
+    row = { mapped_code: m.code };
+  }
+  await trx
+    .updateTable('contract_reasons')
+    .set({ verified_code: code, verified_at: input.verifiedAt ?? new Date(), verified_by: input.verifiedBy ?? null })
+    .where('contract_id', '=', input.contractId)
+    .execute();
+  return { contractId: input.contractId, mappedCode: row.mapped_code, verifiedCode: code };
 }

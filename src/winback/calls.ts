@@ -10,6 +10,7 @@ import { sql, type Transaction } from 'kysely';
 import { setDoNotContact } from '../contact/repository.js';
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../contact/schemas.js';
 import { withContactGate } from '../contact/service.js';
+import { verifyContractReasonIn } from '../analyse/reasons.js';
 import type { Database } from '../db/engine.js';
 import type { DB } from '../db/schema.js';
 import { recordTransition } from '../identify/transitions.js';
@@ -28,14 +29,12 @@ export interface RecordedCall {
 /** Monthly value of a customer: the last contract's, else a twelfth of the trailing-year order revenue. */
 async function valueBasis(trx: Transaction<DB>, customerId: number, at: Date): Promise<{ monthlyValue: number; currency: string | null }> {
   const { rows } = await sql<{ monthly: number | null; currency: string | null }>`
-    SELECT coalesce(
-             (SELECT monthly_value FROM contracts WHERE customer_id = ${customerId} ORDER BY started_at DESC, id DESC LIMIT 1),
-             (SELECT round(sum(amount) / 12.0) FROM orders WHERE customer_id = ${customerId}
-                AND occurred_at > ${at}::timestamptz - interval '365 days' AND occurred_at <= ${at}::timestamptz)) AS monthly,
-           coalesce(
-             (SELECT currency FROM contracts WHERE customer_id = ${customerId} ORDER BY started_at DESC, id DESC LIMIT 1),
-             (SELECT currency FROM orders WHERE customer_id = ${customerId} ORDER BY occurred_at DESC LIMIT 1),
-             (SELECT currency FROM customers WHERE id = ${customerId})) AS currency`.execute(trx);
+    SELECT coalesce(k.monthly_value, (SELECT round(sum(amount) / 12.0) FROM orders WHERE customer_id = cu.id
+                                        AND occurred_at > ${at}::timestamptz - interval '365 days' AND occurred_at <= ${at}::timestamptz)) AS monthly,
+           coalesce(k.currency, (SELECT currency FROM orders WHERE customer_id = cu.id ORDER BY occurred_at DESC LIMIT 1), cu.currency) AS currency
+    FROM customers cu
+    LEFT JOIN LATERAL (SELECT monthly_value, currency FROM contracts WHERE customer_id = cu.id ORDER BY started_at DESC, id DESC LIMIT 1) k ON true
+    WHERE cu.id = ${customerId}`.execute(trx);
   return { monthlyValue: Number(rows[0]?.monthly ?? 0), currency: rows[0]?.currency?.trim() ?? null };
 }
 
@@ -54,11 +53,11 @@ export async function recordCall(database: Database, input: CallRecordInput, pol
   const offerRow = c.offer ? await db.selectFrom('offers').selectAll().where('id', '=', c.offer.offerId).executeTakeFirst() : undefined;
   if (c.offer && (!offerRow || !offerRow.active)) throw new WinbackError('offer_not_found', `no active offer with id ${c.offer.offerId}`);
 
-  let target: { status: string; holdout: boolean; claimed_by: number | null; segment: string | null; reason_code: string | null } | undefined;
+  let target: { status: string; holdout: boolean; claimed_by: number | null; segment: string | null; reason_code: string | null; attempts: number } | undefined;
   if (c.cycleId !== undefined) {
     target = await db
       .selectFrom('cycle_targets')
-      .select(['status', 'holdout', 'claimed_by', 'segment', 'reason_code'])
+      .select(['status', 'holdout', 'claimed_by', 'segment', 'reason_code', 'attempts'])
       .where('cycle_id', '=', c.cycleId)
       .where('customer_id', '=', c.customerId)
       .executeTakeFirst();
@@ -114,8 +113,8 @@ export async function recordCall(database: Database, input: CallRecordInput, pol
     const callId = Number(id);
     if (gate.logId !== null) await trx.updateTable('contact_log').set({ call_id: callId }).where('customer_id', '=', c.customerId).where('id', '=', gate.logId).execute();
 
-    if (c.offer?.response === 'accepted' && costOfOffer && costOfOffer.amount > 0 && c.cycleId !== undefined) {
-      const cycle = await trx.selectFrom('rescue_cycles').select(['currency']).where('id', '=', c.cycleId).executeTakeFirstOrThrow();
+    const cycle = c.cycleId === undefined ? null : await trx.selectFrom('rescue_cycles').select(['currency', 'max_attempts', 'retry_hours']).where('id', '=', c.cycleId).executeTakeFirstOrThrow();
+    if (c.offer?.response === 'accepted' && costOfOffer && costOfOffer.amount > 0 && cycle && c.cycleId !== undefined) {
       if (costOfOffer.currency !== cycle.currency.trim()) {
         throw new WinbackError('offer_not_eligible', `the offer costs ${costOfOffer.currency}, the cycle budget is in ${cycle.currency}`);
       }
@@ -134,13 +133,18 @@ export async function recordCall(database: Database, input: CallRecordInput, pol
       offerCharged = { amount: costOfOffer.amount, currency: cycle.currency.trim() };
     }
 
-    // The verified reason sits beside the mapped one on the customer's latest contract with a reason.
+    // The verified reason sits beside the mapped one on the contract the customer left with (their latest exit);
+    // a customer without a contract keeps the diagnosis on the call record only.
     if (c.diagnosedReason && c.reasonConfirmed) {
-      await sql`
-        UPDATE contract_reasons SET verified_code = ${c.diagnosedReason}, verified_at = ${at}::timestamptz, verified_by = ${c.employeeId}
-        WHERE contract_id = (SELECT r.contract_id FROM contract_reasons r JOIN contracts k ON k.id = r.contract_id
-                             WHERE r.customer_id = ${c.customerId}
-                             ORDER BY k.cancelled_at DESC NULLS LAST, k.started_at DESC, k.id DESC LIMIT 1)`.execute(trx);
+      const exit = await trx
+        .selectFrom('contracts')
+        .select('id')
+        .where('customer_id', '=', c.customerId)
+        .orderBy(sql`cancelled_at DESC NULLS LAST`)
+        .orderBy('started_at', 'desc')
+        .orderBy('id', 'desc')
+        .executeTakeFirst();
+      if (exit) await verifyContractReasonIn(trx, { contractId: Number(exit.id), reasonCode: c.diagnosedReason, verifiedAt: at, verifiedBy: c.employeeId });
     }
 
     let stateChanged = false;
@@ -169,10 +173,9 @@ export async function recordCall(database: Database, input: CallRecordInput, pol
         targetUpdate = { status: 'callback', due_at: c.callbackAt! };
         break;
       case 'unreachable': {
-        if (c.cycleId !== undefined) {
-          const cycle = await trx.selectFrom('rescue_cycles').select(['max_attempts', 'retry_hours']).where('id', '=', c.cycleId).executeTakeFirstOrThrow();
-          const attempts = await trx.selectFrom('cycle_targets').select('attempts').where('cycle_id', '=', c.cycleId).where('customer_id', '=', c.customerId).executeTakeFirstOrThrow();
-          const tried = Number(attempts.attempts) + 1;
+        if (cycle && target) {
+          // The claim makes this call the only writer of the target, so the attempts read before still hold.
+          const tried = Number(target.attempts) + 1;
           targetUpdate = tried >= cycle.max_attempts ? { status: 'unreachable' } : { status: 'open', due_at: new Date(at.getTime() + cycle.retry_hours * 3_600_000) };
         }
         break;
