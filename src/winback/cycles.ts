@@ -1,6 +1,7 @@
 /**
  * Rescue cycles: a period, a target rule, an offer budget and the people working it. Starting a cycle selects
- * its targets from the prioritised recovery list (recovery_scores, best expected value first), draws the
+ * its targets from the prioritised recovery list (recovery_scores, best expected value in the reporting currency
+ * first; a customer whose currency has no exchange rate cannot be compared and is not selected), draws the
  * holdout control group with a recorded seed — those customers are never contacted in this cycle, so that the
  * effect of recovery can be measured against them — and gives each executive a handful of the most valuable
  * targets; the rest form the team's call queue.
@@ -82,12 +83,12 @@ export async function startCycle(database: Database, cycleId: number, input: Sta
         AND (cardinality(${rule.reasons}::text[]) = 0 OR EXISTS (
               SELECT 1 FROM unnest(${rule.reasons}::text[]) r WHERE rs.reason_code = r OR rs.reason_code LIKE r || '.%'))
         AND (cardinality(${rule.teamIds}::bigint[]) = 0 OR rs.team_id = ANY(${rule.teamIds}::bigint[]))
-        AND rs.expected_value >= ${rule.minExpectedValue}
+        AND rs.expected_value_reporting >= ${rule.minExpectedValue}
         -- Nobody who asked not to be contacted, and nobody another running cycle is already working on.
         AND NOT EXISTS (SELECT 1 FROM contact_preferences p WHERE p.customer_id = rs.customer_id AND p.do_not_contact)
         AND NOT EXISTS (SELECT 1 FROM cycle_targets t JOIN rescue_cycles c ON c.id = t.cycle_id
                         WHERE t.customer_id = rs.customer_id AND c.status = 'active')
-      ORDER BY rs.expected_value DESC, rs.customer_id
+      ORDER BY rs.expected_value_reporting DESC, rs.customer_id
       LIMIT ${rule.maxTargets}`.execute(trx);
     if (rows.length === 0) throw new WinbackError('no_targets', 'no lost or sleeping customer matches the target rule (score the recovery list first: winback recovery score)');
 

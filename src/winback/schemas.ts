@@ -15,7 +15,7 @@ export const targetRuleSchema = z.object({
   /** Reason codes; a code matches its descendants ('price' matches 'price.too_expensive'). */
   reasons: z.array(z.string().trim().toLowerCase()).default([]),
   teamIds: z.array(id).default([]),
-  /** Minimum expected value of the attempt, minor units. */
+  /** Minimum expected value of the attempt, minor units of the reporting currency. */
   minExpectedValue: z.coerce.number().int().default(1),
   maxTargets: z.coerce.number().int().min(1).max(1_000_000).default(500),
 });

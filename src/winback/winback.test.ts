@@ -30,11 +30,7 @@ describeEachEngine('rescue cycle, call queue and guided calls', (engine) => {
     agents = [await employee('A1', 'agent'), await employee('A2', 'agent')];
     executive = await employee('X1', 'executive');
     customers = [];
-    // Scores as `winback recovery score` writes them (in EUR; with the reporting-currency columns where the
-    // schema has them).
-    const { rows: columns } = await sql<{ name: string }>`
-      SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'recovery_scores'`.execute(db);
-    const reporting = columns.some((c) => c.name === 'reporting_currency');
+    // Scores as `winback recovery score` writes them, in EUR, the reporting currency.
     for (let i = 0; i < TARGETS; i++) {
       const { id } = await db.insertInto('customers').values({ external_id: `C${i}`, name: `Customer ${i}`, timezone: 'Europe/Berlin', currency: 'EUR' }).returning('id').executeTakeFirstOrThrow();
       customers.push(Number(id));
@@ -57,9 +53,11 @@ describeEachEngine('rescue cycle, call queue and guided calls', (engine) => {
           cost: 1500,
           expected_value: 28_500 + i * 300,
           explanation: {},
-          ...(reporting
-            ? { reporting_currency: 'EUR', exchange_rate: 1, value_if_recovered_reporting: 100_000 + i * 1000, cost_reporting: 1500, expected_value_reporting: 28_500 + i * 300 }
-            : {}),
+          reporting_currency: 'EUR',
+          exchange_rate: 1,
+          value_if_recovered_reporting: 100_000 + i * 1000,
+          cost_reporting: 1500,
+          expected_value_reporting: 28_500 + i * 300,
         } as never)
         .execute();
     }
@@ -147,9 +145,11 @@ describeEachEngine('rescue cycle, call queue and guided calls', (engine) => {
     ).toMatchObject({ targetStatus: 'callback' });
 
     const declined = await claim();
-    await recordCall(database, { ...conversation, customerId: declined, cycleId: id, employeeId: agents[0]!, at: AT, offer: { offerId: offerId('discount_20_6m'), response: 'declined' }, outcome: 'declined' });
-    const verified = await sql<{ verified_code: string | null }>`SELECT verified_code FROM contract_reasons WHERE customer_id = ${declined}`.execute(database.db);
-    expect(verified.rows.map((r) => r.verified_code)).toEqual([]); // reasons were never mapped for this fixture: nothing to verify
+    // The call verifies a different reason than the text mapped to: both are kept, the contract mapped on the way.
+    await recordCall(database, { ...conversation, diagnosedReason: 'service.slow_response', customerId: declined, cycleId: id, employeeId: agents[0]!, at: AT, offer: { offerId: offerId('discount_20_6m'), response: 'declined' }, outcome: 'declined' });
+    const verified = await sql<{ mapped_code: string; verified_code: string | null; verified_by: number | null }>`
+      SELECT mapped_code, verified_code, verified_by FROM contract_reasons WHERE customer_id = ${declined}`.execute(database.db);
+    expect(verified.rows.map((r) => [r.mapped_code, r.verified_code, Number(r.verified_by)])).toEqual([['price.too_expensive', 'service.slow_response', agents[0]]]);
 
     const progress = await cycleProgress(database, id);
     expect(progress).toMatchObject({ budgetCommitted: 10_000, wonBack: 1, byOutcome: { won_back: 1, asked_not_to_be_contacted: 1, unreachable: 1, considering: 1, declined: 1 } });
