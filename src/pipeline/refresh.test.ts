@@ -34,7 +34,8 @@ describeEachEngine('refreshing the customer base', (engine) => {
     const list = await listRecovery(database, { limit: 5 });
     expect(list.items.length).toBeGreaterThan(0);
     expect(list.items[0]!.explanation).toBeTruthy();
-    const values = list.items.map((i) => i.expectedValue);
+    // Ranked in the reporting currency, customers without an exchange rate last.
+    const values = list.items.map((i) => i.expectedValueReporting ?? -Infinity);
     expect(values).toEqual([...values].sort((a, b) => b - a));
 
     // A second refresh at the same date writes no new transitions.
