@@ -8,6 +8,7 @@ import { registerAnalyseRoutes } from './routes/analyse.js';
 import { registerAnalysisRoutes } from './routes/analysis.js';
 import { registerCurrencyRoutes } from './routes/currency.js';
 import { registerCausesRoutes } from './routes/causes.js';
+import { registerCustomersRoutes } from './routes/customers.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIdentifyRoutes } from './routes/identify.js';
 import { registerImportRoutes } from './routes/imports.js';
@@ -47,6 +48,7 @@ export async function buildServer(database: Database, options: ServerOptions = {
   registerAnalyseRoutes(app, database);
   registerCurrencyRoutes(app, database);
   registerCausesRoutes(app, database);
+  registerCustomersRoutes(app, database);
   // Declared last so the document lists every route above.
   const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   app.get('/api/v1/openapi.json', () => openApiDocument(app, packageVersion));

@@ -1,0 +1,579 @@
+/**
+ * The customer list: search, filters, sorting and paging over the whole customer base, read from the tables that
+ * hold each value — customers, customer_states, the current analysis' customer_scores, customer_segments,
+ * recovery_scores, contact_preferences, orders — so it is never stale and needs no copy kept in step.
+ *
+ * Speed on a million customers comes from walking one index in the order of the sort and stopping after the page
+ * (the pattern of the prioritised recovery list, src/analyse/recovery.ts): each sort is a sequence of *parts*,
+ * each an ordered index walk over the table that holds the sort key, joined to `customers c` by primary key, with
+ * the filters as conditions on `c` that PostgreSQL probes per row (or hashes, when it judges a filter selective).
+ * Parts of one rank are merged (the CLVs of each currency, converted); ranks follow each other — the customers
+ * without a value for the key (no state, no score, no order) are the last rank, so they come last in both
+ * directions, and their part is only read once the earlier ranks are exhausted.
+ *
+ * Ties are broken by customer id, so pages are stable: offset paging (page) and keyset paging (after: the
+ * `next` cursor) never lose or repeat a row while the data does not change. The total is counted up to
+ * `countLimit` matches and says whether it is exact.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import { loadConversion, type Conversion } from '../currency/service.js';
+import type { Database } from '../db/engine.js';
+import type { LifecycleState, SegmentName } from '../db/schema.js';
+import { LIFECYCLE_STATES } from '../identify/schemas.js';
+import { CustomersError } from './errors.js';
+import { customerListQuerySchema, DEFAULT_ORDER, parseInput, type CustomerListQuery, type CustomerListQueryInput, type CustomerSort } from './schemas.js';
+
+type Frag = RawBuilder<unknown>;
+
+export interface CustomerListItem {
+  id: number;
+  externalId: string;
+  name: string | null;
+  company: string | null;
+  email: string | null;
+  country: string | null;
+  /** Team and employee serving the customer (codes and names). */
+  team: string | null;
+  teamName: string | null;
+  employee: string | null;
+  employeeName: string | null;
+  state: LifecycleState | null;
+  stateSince: Date | null;
+  doNotContact: boolean;
+  segment: SegmentName | null;
+  /** Scores of the current analysis. */
+  pAlive: number | null;
+  /** Minor units of clvCurrency. */
+  clv: number | null;
+  clvCurrency: string | null;
+  /** The CLV in the reporting currency at the current rates; null without a rate. */
+  clvReporting: number | null;
+  /** Expected value of a recovery attempt (recovery score, lost and sleeping customers), minor units of expectedValueCurrency. */
+  expectedValue: number | null;
+  expectedValueCurrency: string | null;
+  /** The departure reason of the recovery score. */
+  reasonCode: string | null;
+  reasonLabel: string | null;
+  lastOrderAt: Date | null;
+}
+
+export interface CustomerList {
+  items: CustomerListItem[];
+  sort: CustomerSort;
+  order: 'asc' | 'desc';
+  /** 1-based page of offset paging; null with keyset paging (after). */
+  page: number | null;
+  limit: number;
+  /** Cursor of the next page (pass it as `after`); null on the last page. */
+  next: string | null;
+  /** Matching customers: exact, or (exact false) more than `count`, which is then the countLimit. */
+  total: { count: number; exact: boolean } | null;
+  reportingCurrency: string;
+  /** The current analysis whose P(alive) and CLV are shown (null: none yet). */
+  analysis: { id: number; asOf: Date } | null;
+}
+
+// ---- Parts of a sort ---------------------------------------------------------------------------------------
+
+type KeyType = 'text' | 'float' | 'numeric' | 'bigint' | 'timestamp';
+
+interface Key {
+  /** The value merged and put in the cursor. */
+  expr: Frag;
+  type: KeyType;
+  /** What the part's ORDER BY walks, when not `expr` itself (CLV: the stored amount, in index order). */
+  indexOrder?: Frag;
+  /** An index-usable bound implied by the cursor, when the exact condition on `expr` is not (CLV). */
+  bound?: (cursor: Frag, desc: boolean) => Frag;
+}
+
+interface Part {
+  rank: number;
+  from: Frag;
+  where: Frag[];
+  key: Key | null;
+  /** The customer id in the driving table (its index carries it as the tie-break). */
+  id: Frag;
+  /** Ties break by id opposite to the key's direction (to match an index built that way). */
+  idOpposite?: boolean;
+}
+
+interface SortContext {
+  runId: number | null;
+  conversion: Conversion;
+  states: readonly LifecycleState[] | undefined;
+  db: Database['db'];
+}
+
+const castKey = (value: string, type: KeyType): Frag => {
+  switch (type) {
+    case 'text':
+      return sql`${value}::text COLLATE "C"`;
+    case 'float':
+      return sql`${value}::float8`;
+    case 'numeric':
+      return sql`${value}::numeric`;
+    case 'bigint':
+      return sql`${value}::bigint`;
+    case 'timestamp':
+      return sql`${value}::timestamptz`;
+  }
+};
+
+const keyText = (key: Key): Frag =>
+  key.type === 'timestamp'
+    ? sql`to_char(${key.expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+    : key.type === 'text'
+      ? sql`${key.expr}`
+      : sql`(${key.expr})::text`;
+
+const NAME_KEY = sql`lower(coalesce(c.name, '')) COLLATE "C"`;
+const CUSTOMERS = sql`customers c`;
+const joined = (table: string) => sql`${sql.table(table)} d JOIN customers c ON c.id = d.customer_id`;
+const noRow = (table: string, extra: Frag = sql`TRUE`) => sql`NOT EXISTS (SELECT 1 FROM ${sql.table(table)} x WHERE x.customer_id = c.id AND ${extra})`;
+/** Lifecycle order of the state sort. */
+const STATE_ORDER: readonly LifecycleState[] = LIFECYCLE_STATES;
+
+/** Distinct currencies of an analysis' scores: a skip scan of the CLV index, one probe per currency. */
+async function scoreCurrencies(db: Database['db'], runId: number): Promise<string[]> {
+  const { rows } = await sql<{ currency: string }>`
+    WITH RECURSIVE cur AS (
+      (SELECT currency FROM customer_scores WHERE analysis_run_id = ${runId} ORDER BY currency LIMIT 1)
+      UNION ALL
+      SELECT (SELECT s.currency FROM customer_scores s WHERE s.analysis_run_id = ${runId} AND s.currency > cur.currency ORDER BY s.currency LIMIT 1)
+      FROM cur WHERE cur.currency IS NOT NULL
+    )
+    SELECT currency FROM cur WHERE currency IS NOT NULL`.execute(db);
+  return rows.map((r) => r.currency.trim());
+}
+
+async function partsOf(sort: CustomerSort, desc: boolean, ctx: SortContext): Promise<Part[]> {
+  switch (sort) {
+    case 'name':
+      return [{ rank: 0, from: CUSTOMERS, where: [], key: { expr: NAME_KEY, type: 'text' }, id: sql`c.id` }];
+    case 'external_id':
+      return [{ rank: 0, from: CUSTOMERS, where: [], key: { expr: sql`lower(c.external_id) COLLATE "C"`, type: 'text' }, id: sql`c.id` }];
+    case 'state': {
+      // One part per state, in lifecycle order (reversed for desc), each walking the primary key of
+      // customer_states: no index on the state column is needed (the recompute writes that table in bulk).
+      const states = STATE_ORDER.filter((s) => !ctx.states || ctx.states.includes(s));
+      const ordered = desc ? [...states].reverse() : states;
+      const parts: Part[] = ordered.map((s, i) => ({ rank: i, from: joined('customer_states'), where: [sql`d.state = ${s}`], key: null, id: sql`d.customer_id` }));
+      if (!ctx.states) parts.push({ rank: ordered.length, from: CUSTOMERS, where: [noRow('customer_states')], key: null, id: sql`c.id` });
+      return parts;
+    }
+    case 'lost_since': {
+      // Lost and sleeping customers by the date they left (the partial index on customer_states), merged.
+      const gone = (['lost', 'sleeping'] as const).filter((s) => !ctx.states || ctx.states.includes(s));
+      const parts: Part[] = gone.map((s) => ({ rank: 0, from: joined('customer_states'), where: [sql`d.state = ${s}`], key: { expr: sql`d.entered_at`, type: 'timestamp' }, id: sql`d.customer_id` }));
+      parts.push({ rank: 1, from: CUSTOMERS, where: [noRow('customer_states', sql`x.state IN ('lost', 'sleeping')`)], key: null, id: sql`c.id` });
+      return parts;
+    }
+    case 'p_alive': {
+      if (ctx.runId === null) return [{ rank: 0, from: CUSTOMERS, where: [], key: null, id: sql`c.id` }];
+      return [
+        { rank: 0, from: joined('customer_scores'), where: [sql`d.analysis_run_id = ${ctx.runId}`], key: { expr: sql`d.p_alive`, type: 'float' }, id: sql`d.customer_id` },
+        { rank: 1, from: CUSTOMERS, where: [noRow('customer_scores', sql`x.analysis_run_id = ${ctx.runId}`)], key: null, id: sql`c.id` },
+      ];
+    }
+    case 'clv': {
+      if (ctx.runId === null) return [{ rank: 0, from: CUSTOMERS, where: [], key: null, id: sql`c.id` }];
+      const runId = ctx.runId;
+      const currencies = await scoreCurrencies(ctx.db, runId);
+      const rated = currencies.filter((cur) => ctx.conversion.rateOf(cur));
+      // Each currency's CLVs in index order, converted for the merge: amount × factor is monotone in the amount, so
+      // walking `clv` walks the converted value; the cursor bound on `clv` keeps the walk on the index.
+      const parts: Part[] = rated.map((cur) => {
+        const factor = ctx.conversion.rateOf(cur)!.factor;
+        return {
+          rank: 0,
+          from: joined('customer_scores'),
+          where: [sql`d.analysis_run_id = ${runId}`, sql`d.currency = ${cur}`],
+          key: {
+            expr: sql`(d.clv * ${factor}::numeric)`,
+            type: 'numeric',
+            indexOrder: sql`d.clv`,
+            bound: (k, isDesc) => (isDesc ? sql`d.clv <= ceil(${k} / ${factor}::numeric)` : sql`d.clv >= floor(${k} / ${factor}::numeric)`),
+          },
+          id: sql`d.customer_id`,
+        };
+      });
+      const unrated = currencies.filter((cur) => !rated.includes(cur));
+      if (unrated.length > 0) {
+        parts.push({ rank: 1, from: joined('customer_scores'), where: [sql`d.analysis_run_id = ${runId}`, sql`d.currency IN (${sql.join(unrated)})`], key: null, id: sql`d.customer_id` });
+      }
+      parts.push({ rank: 2, from: CUSTOMERS, where: [noRow('customer_scores', sql`x.analysis_run_id = ${runId}`)], key: null, id: sql`c.id` });
+      return parts;
+    }
+    case 'expected_value':
+      // recovery_scores_ev_idx is (expected_value_reporting DESC NULLS LAST, customer_id): ties by id ascending
+      // when the value descends, as the prioritised recovery list pages them.
+      return [
+        {
+          rank: 0,
+          from: joined('recovery_scores'),
+          where: [sql`d.expected_value_reporting IS NOT NULL`],
+          key: { expr: sql`d.expected_value_reporting`, type: 'bigint' },
+          id: sql`d.customer_id`,
+          idOpposite: true,
+        },
+        { rank: 1, from: joined('recovery_scores'), where: [sql`d.expected_value_reporting IS NULL`], key: null, id: sql`d.customer_id` },
+        { rank: 2, from: CUSTOMERS, where: [noRow('recovery_scores')], key: null, id: sql`c.id` },
+      ];
+    case 'last_order':
+      // Orders newest first (orders_time_idx), each kept only if it is its customer's latest (a probe of
+      // orders_customer_time_idx): exact and current without a per-customer summary to maintain.
+      return [
+        {
+          rank: 0,
+          from: joined('orders'),
+          where: [
+            sql`NOT EXISTS (SELECT 1 FROM orders o2 WHERE o2.customer_id = d.customer_id AND o2.occurred_at >= d.occurred_at
+                              AND (o2.occurred_at > d.occurred_at OR o2.id > d.id))`,
+          ],
+          key: { expr: sql`d.occurred_at`, type: 'timestamp' },
+          id: sql`d.customer_id`,
+        },
+        { rank: 1, from: CUSTOMERS, where: [noRow('orders')], key: null, id: sql`c.id` },
+      ];
+  }
+}
+
+// ---- Filters -------------------------------------------------------------------------------------------------
+
+interface Filters {
+  conditions: Frag[];
+}
+
+/** Escapes LIKE wildcards so a search for "50%" finds "50%" (backslash is LIKE's default escape). */
+const likePrefix = (q: string) => q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`) + '%';
+
+async function buildFilters(db: Database['db'], q: CustomerListQuery, runId: number | null, conversion: Conversion): Promise<Filters> {
+  const conditions: Frag[] = [];
+  if (q.q !== undefined) {
+    if (q.match === 'prefix') {
+      // The expressions of the search indexes (migration 0010), so each alternative is an index range.
+      const p = likePrefix(q.q);
+      conditions.push(sql`(${NAME_KEY} LIKE ${p} OR lower(c.company) COLLATE "C" LIKE ${p}
+                           OR lower(c.external_id) COLLATE "C" LIKE ${p} OR lower(c.email) COLLATE "C" LIKE ${p})`);
+    } else {
+      const s = q.q.toLowerCase();
+      conditions.push(sql`(strpos(lower(coalesce(c.name, '')), ${s}) > 0 OR strpos(lower(coalesce(c.company, '')), ${s}) > 0
+                           OR strpos(lower(c.external_id), ${s}) > 0 OR strpos(lower(coalesce(c.email, '')), ${s}) > 0)`);
+    }
+  }
+  if (q.team !== undefined) {
+    const team = await db.selectFrom('teams').select('id').where('code', '=', q.team).executeTakeFirst();
+    if (!team) throw new CustomersError('unknown_team', `no team with code "${q.team}"`);
+    conditions.push(sql`c.team_id = ${Number(team.id)}`);
+  }
+  if (q.employee !== undefined) {
+    const employee = await db.selectFrom('employees').select('id').where('code', '=', q.employee).executeTakeFirst();
+    if (!employee) throw new CustomersError('unknown_employee', `no employee with code "${q.employee}"`);
+    conditions.push(sql`c.employee_id = ${Number(employee.id)}`);
+  }
+  if (q.state !== undefined) {
+    conditions.push(q.state.length === 0 ? sql`FALSE` : sql`EXISTS (SELECT 1 FROM customer_states s WHERE s.customer_id = c.id AND s.state IN (${sql.join(q.state)}))`);
+  }
+  if (q.segment !== undefined) {
+    conditions.push(q.segment.length === 0 ? sql`FALSE` : sql`EXISTS (SELECT 1 FROM customer_segments g WHERE g.customer_id = c.id AND g.segment IN (${sql.join(q.segment)}))`);
+  }
+  if (q.reason !== undefined) {
+    // The code and its descendants, from the (small) catalogue.
+    const codes = (await db.selectFrom('reasons').select('code').execute()).map((r) => r.code).filter((code) => code === q.reason || code.startsWith(`${q.reason}.`));
+    if (codes.length === 0) throw new CustomersError('unknown_reason', `no reason code "${q.reason}" in the catalogue`);
+    conditions.push(sql`EXISTS (SELECT 1 FROM recovery_scores r WHERE r.customer_id = c.id AND r.reason_code IN (${sql.join(codes)}))`);
+  }
+  if (q.pAliveMin !== undefined || q.pAliveMax !== undefined) {
+    conditions.push(
+      runId === null
+        ? sql`FALSE`
+        : sql`EXISTS (SELECT 1 FROM customer_scores s WHERE s.analysis_run_id = ${runId} AND s.customer_id = c.id
+                      AND s.p_alive >= ${q.pAliveMin ?? 0} AND s.p_alive <= ${q.pAliveMax ?? 1})`,
+    );
+  }
+  if (q.clvMin !== undefined || q.clvMax !== undefined) {
+    // In the reporting currency at the current rates; a currency without a rate has no converted CLV and never passes.
+    const factor = sql`(CASE s.currency ${sql.join(
+      conversion.applied.map((a) => sql`WHEN ${a.currency} THEN ${a.factor}::numeric`),
+      sql` `,
+    )} END)`;
+    const bounds = [q.clvMin !== undefined ? sql`s.clv * ${factor} >= ${q.clvMin}` : null, q.clvMax !== undefined ? sql`s.clv * ${factor} <= ${q.clvMax}` : null].filter((b) => b !== null);
+    conditions.push(
+      runId === null
+        ? sql`FALSE`
+        : sql`EXISTS (SELECT 1 FROM customer_scores s WHERE s.analysis_run_id = ${runId} AND s.customer_id = c.id AND ${sql.join(bounds, sql` AND `)})`,
+    );
+  }
+  if (q.doNotContact !== undefined) {
+    const dnc = sql`EXISTS (SELECT 1 FROM contact_preferences p WHERE p.customer_id = c.id AND p.do_not_contact)`;
+    conditions.push(q.doNotContact ? dnc : sql`NOT ${dnc}`);
+  }
+  return { conditions };
+}
+
+// ---- Cursor --------------------------------------------------------------------------------------------------
+
+interface Cursor {
+  sort: CustomerSort;
+  desc: boolean;
+  rank: number;
+  key: string | null;
+  id: number;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.sort, c.desc ? 'desc' : 'asc', c.rank, c.key, c.id])).toString('base64url');
+}
+
+function decodeCursor(text: string, sort: CustomerSort, desc: boolean): Cursor {
+  try {
+    const v = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(v) &&
+      v.length === 5 &&
+      v[0] === sort &&
+      v[1] === (desc ? 'desc' : 'asc') &&
+      Number.isSafeInteger(v[2]) &&
+      (v[3] === null || typeof v[3] === 'string') &&
+      Number.isSafeInteger(v[4])
+    ) {
+      return { sort, desc, rank: v[2] as number, key: v[3] as string | null, id: v[4] as number };
+    }
+  } catch {
+    /* fall through */
+  }
+  throw new CustomersError('invalid_cursor', 'invalid cursor in `after`: pass the `next` value of the previous page of the same sort and order');
+}
+
+// ---- Reading a page ------------------------------------------------------------------------------------------
+
+interface KeyedRow {
+  customer_id: number;
+  sort_key: string | null;
+}
+
+/** The rows of one rank, in order, after the cursor when it lies in this rank: at most `n`. */
+async function readRank(db: Database['db'], parts: Part[], filters: Filters, desc: boolean, cursor: Cursor | null, n: number): Promise<KeyedRow[]> {
+  const dir = desc ? sql`DESC` : sql`ASC`;
+  const queries = parts.map((part) => {
+    const idDir = part.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
+    const where = [...part.where, ...filters.conditions];
+    if (cursor && cursor.rank === part.rank) {
+      if (part.key && cursor.key !== null) {
+        const k = castKey(cursor.key, part.key.type);
+        const before = desc ? sql`<` : sql`>`;
+        if (part.key.bound) where.push(part.key.bound(k, desc));
+        if (part.idOpposite) {
+          const idAfter = desc ? sql`>` : sql`<`;
+          // Written as a bound on the key plus the tie rule, so the index range starts at the cursor.
+          where.push(sql`${part.key.expr} ${desc ? sql`<=` : sql`>=`} ${k} AND (${part.key.expr} ${before} ${k} OR ${part.id} ${idAfter} ${cursor.id})`);
+        } else {
+          where.push(sql`(${part.key.expr}, ${part.id}) ${before} (${k}, ${cursor.id})`);
+        }
+      } else {
+        where.push(desc ? sql`${part.id} < ${cursor.id}` : sql`${part.id} > ${cursor.id}`);
+      }
+    }
+    const order = part.key ? sql`${part.key.indexOrder ?? part.key.expr} ${dir}, ${part.id} ${idDir}` : sql`${part.id} ${dir}`;
+    const keyed = part.key ? keyText(part.key) : sql`NULL::text`;
+    const typed = part.key ? part.key.expr : sql`NULL`;
+    return sql`SELECT ${part.id} AS customer_id, ${keyed} AS sort_key, ${typed} AS k
+               FROM ${part.from} WHERE ${where.length ? sql.join(where, sql` AND `) : sql`TRUE`}
+               ORDER BY ${order} LIMIT ${n}`;
+  });
+  if (queries.length === 1) {
+    const { rows } = await sql<KeyedRow>`${queries[0]!}`.execute(db);
+    return rows;
+  }
+  // Several parts of one rank (CLV per currency, lost and sleeping): each stops after n rows, merged here.
+  const first = parts[0]!;
+  const idDir = first.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
+  const outerKey = first.key ? (first.key.type === 'text' ? sql`u.k COLLATE "C" ${dir}, ` : sql`u.k ${dir}, `) : sql``;
+  const { rows } = await sql<KeyedRow>`
+    SELECT u.customer_id, u.sort_key FROM (${sql.join(queries.map((q) => sql`(${q})`), sql` UNION ALL `)}) u
+    ORDER BY ${outerKey}u.customer_id ${idDir} LIMIT ${n}`.execute(db);
+  return rows;
+}
+
+interface Context {
+  q: CustomerListQuery;
+  desc: boolean;
+  runId: number | null;
+  runAsOf: Date | null;
+  conversion: Conversion;
+  filters: Filters;
+  parts: Part[];
+}
+
+async function prepare(database: Database, input: CustomerListQueryInput): Promise<Context> {
+  const q = parseInput(customerListQuerySchema, input, 'customer list query');
+  const db = database.db;
+  const desc = (q.order ?? DEFAULT_ORDER[q.sort]) === 'desc';
+  const run = await db.selectFrom('analysis_runs').select(['id', 'calibration_end']).where('is_current', '=', true).executeTakeFirst();
+  const runId = run ? Number(run.id) : null;
+  const conversion = await loadConversion(db);
+  const filters = await buildFilters(db, q, runId, conversion);
+  const parts = await partsOf(q.sort, desc, { runId, conversion, states: q.state, db });
+  return { q, desc, runId, runAsOf: run?.calibration_end ?? null, conversion, filters, parts };
+}
+
+/** `limit` customer ids of the list after skipping `offset` (or after the cursor), plus one to tell if more follow. */
+async function readIds(database: Database, ctx: Context, cursor: Cursor | null, offset: number, limit: number): Promise<(KeyedRow & { rank: number })[]> {
+  const ranks = [...new Set(ctx.parts.map((p) => p.rank))].sort((a, b) => a - b);
+  const out: (KeyedRow & { rank: number })[] = [];
+  let skip = offset;
+  let need = limit + 1;
+  for (const rank of ranks) {
+    if (cursor && rank < cursor.rank) continue;
+    const rows = await readRank(database.db, ctx.parts.filter((p) => p.rank === rank), ctx.filters, ctx.desc, cursor, skip + need);
+    // Fewer rows than asked for: the rank is exhausted, and the rest of the page comes from the next one.
+    if (rows.length <= skip) {
+      skip -= rows.length;
+      continue;
+    }
+    const taken = rows.slice(skip);
+    skip = 0;
+    out.push(...taken.map((r) => ({ customer_id: Number(r.customer_id), sort_key: r.sort_key, rank })));
+    need -= taken.length;
+    if (need <= 0) break;
+  }
+  return out;
+}
+
+interface DetailRow {
+  id: number;
+  external_id: string;
+  name: string | null;
+  company: string | null;
+  email: string | null;
+  country: string | null;
+  team: string | null;
+  team_name: string | null;
+  employee: string | null;
+  employee_name: string | null;
+  state: LifecycleState | null;
+  state_since: Date | null;
+  do_not_contact: boolean | null;
+  segment: SegmentName | null;
+  p_alive: number | null;
+  clv: number | null;
+  clv_currency: string | null;
+  expected_value: number | null;
+  expected_value_currency: string | null;
+  reason_code: string | null;
+  reason_label: string | null;
+  last_order_at: Date | null;
+}
+
+/** The list columns of the given customers, by primary-key probes (one page at a time). */
+async function details(database: Database, ids: number[], runId: number | null, conversion: Conversion): Promise<CustomerListItem[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<DetailRow>`
+    SELECT c.id, c.external_id, c.name, c.company, c.email, c.country, t.code AS team, t.name AS team_name, e.code AS employee, e.name AS employee_name,
+           st.state, st.entered_at AS state_since, p.do_not_contact, g.segment,
+           sc.p_alive, sc.clv, sc.currency AS clv_currency,
+           rs.expected_value_reporting AS expected_value, CASE WHEN rs.customer_id IS NOT NULL THEN rs.reporting_currency END AS expected_value_currency,
+           rs.reason_code, r.label AS reason_label,
+           (SELECT max(o.occurred_at) FROM orders o WHERE o.customer_id = c.id) AS last_order_at
+    FROM customers c
+    LEFT JOIN teams t ON t.id = c.team_id
+    LEFT JOIN employees e ON e.id = c.employee_id
+    LEFT JOIN customer_states st ON st.customer_id = c.id
+    LEFT JOIN contact_preferences p ON p.customer_id = c.id
+    LEFT JOIN customer_segments g ON g.customer_id = c.id
+    LEFT JOIN customer_scores sc ON sc.analysis_run_id = ${runId ?? -1} AND sc.customer_id = c.id
+    LEFT JOIN recovery_scores rs ON rs.customer_id = c.id
+    LEFT JOIN reasons r ON r.code = rs.reason_code
+    WHERE c.id IN (${sql.join(ids)})`.execute(database.db);
+  const byId = new Map(rows.map((r) => [Number(r.id), r]));
+  const num = (v: number | string | null) => (v === null ? null : Number(v));
+  return ids.map((id) => {
+    const r = byId.get(id)!;
+    const clvCurrency = r.clv_currency?.trim() ?? null;
+    return {
+      id,
+      externalId: r.external_id,
+      name: r.name,
+      company: r.company,
+      email: r.email,
+      country: r.country,
+      team: r.team,
+      teamName: r.team_name,
+      employee: r.employee,
+      employeeName: r.employee_name,
+      state: r.state,
+      stateSince: r.state_since,
+      doNotContact: r.do_not_contact ?? false,
+      segment: r.segment,
+      pAlive: num(r.p_alive),
+      clv: num(r.clv),
+      clvCurrency,
+      clvReporting: r.clv === null ? null : conversion.convert(Number(r.clv), clvCurrency),
+      expectedValue: num(r.expected_value),
+      expectedValueCurrency: r.expected_value_currency?.trim() ?? null,
+      reasonCode: r.reason_code,
+      reasonLabel: r.reason_label,
+      lastOrderAt: r.last_order_at,
+    };
+  });
+}
+
+async function countMatches(database: Database, filters: Filters, cap: number): Promise<{ count: number; exact: boolean }> {
+  const where = filters.conditions.length ? sql.join(filters.conditions, sql` AND `) : sql`TRUE`;
+  // Counting stops after cap + 1 matches: enough to say "more than cap" without reading every match.
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM customers c WHERE ${where} LIMIT ${cap + 1}) x`.execute(database.db);
+  const n = Number(rows[0]?.n ?? 0);
+  return n > cap ? { count: cap, exact: false } : { count: n, exact: true };
+}
+
+/** One page of the customer list (GET /api/v1/customers, `winback customers list`). */
+export async function listCustomers(database: Database, input: CustomerListQueryInput = {}): Promise<CustomerList> {
+  const ctx = await prepare(database, input);
+  const { q } = ctx;
+  const cursor = q.after ? decodeCursor(q.after, q.sort, ctx.desc) : null;
+  const offset = cursor ? 0 : (q.page - 1) * q.limit;
+  const rows = await readIds(database, ctx, cursor, offset, q.limit);
+  const more = rows.length > q.limit;
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  let total: CustomerList['total'] = null;
+  if (!cursor && !more && (page.length > 0 || offset === 0)) total = { count: offset + page.length, exact: true };
+  else if (q.countLimit > 0) total = await countMatches(database, ctx.filters, q.countLimit);
+  return {
+    items: await details(database, page.map((r) => r.customer_id), ctx.runId, ctx.conversion),
+    sort: q.sort,
+    order: ctx.desc ? 'desc' : 'asc',
+    page: cursor ? null : q.page,
+    limit: q.limit,
+    next: more && last ? encodeCursor({ sort: q.sort, desc: ctx.desc, rank: last.rank, key: last.sort_key, id: last.customer_id }) : null,
+    total,
+    reportingCurrency: ctx.conversion.reportingCurrency,
+    analysis: ctx.runId === null ? null : { id: ctx.runId, asOf: ctx.runAsOf! },
+  };
+}
+
+/**
+ * Every customer of the list's filters and sort, in batches by keyset (the same reads as the pages, so an export
+ * holds exactly the rows the list shows, in the same order); paging parameters are ignored. The query is checked
+ * before this returns, so a bad filter is an error before anything is streamed.
+ */
+export async function customerBatches(
+  database: Database,
+  input: CustomerListQueryInput = {},
+  batchSize = 1000,
+): Promise<{ reportingCurrency: string; batches: AsyncGenerator<CustomerListItem[]> }> {
+  const ctx = await prepare(database, { ...input, page: undefined, after: undefined });
+  async function* batches(): AsyncGenerator<CustomerListItem[]> {
+    let cursor: Cursor | null = null;
+    for (;;) {
+      const rows = await readIds(database, ctx, cursor, 0, batchSize);
+      const batch = rows.slice(0, batchSize);
+      if (batch.length > 0) yield await details(database, batch.map((r) => r.customer_id), ctx.runId, ctx.conversion);
+      if (rows.length <= batchSize) return;
+      const last = batch.at(-1)!;
+      cursor = { sort: ctx.q.sort, desc: ctx.desc, rank: last.rank, key: last.sort_key, id: last.customer_id };
+    }
+  }
+  return { reportingCurrency: ctx.conversion.reportingCurrency, batches: batches() };
+}
