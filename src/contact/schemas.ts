@@ -40,3 +40,11 @@ export const contactRequestSchema = z.object({
 });
 export type ContactRequestInput = z.input<typeof contactRequestSchema>;
 export type ContactRequest = z.output<typeof contactRequestSchema>;
+
+/** A contact made outside a recovery call (a letter sent, an email, a visit), recorded through the gate. */
+export const contactMadeSchema = contactRequestSchema.extend({
+  action: z.literal('contact').default('contact'),
+  reached: z.boolean().nullable().default(null),
+  detail: z.string().trim().max(2000).nullable().default(null),
+});
+export type ContactMadeInput = z.input<typeof contactMadeSchema>;

@@ -13,7 +13,7 @@ import type { DB } from '../db/schema.js';
 import { ContactError } from './errors.js';
 import { contactFacts, insertContactLog, lockCustomerContacts } from './repository.js';
 import { describeRefusal, evaluateContact, type ContactDecision, type ContactRefusal } from './rules.js';
-import { contactRequestSchema, DEFAULT_CONTACT_POLICY, type ContactPolicy, type ContactRequest, type ContactRequestInput } from './schemas.js';
+import { contactMadeSchema, contactRequestSchema, DEFAULT_CONTACT_POLICY, type ContactPolicy, type ContactMadeInput, type ContactRequest, type ContactRequestInput } from './schemas.js';
 
 export function parseContactRequest(input: ContactRequestInput): ContactRequest {
   return parseWith(contactRequestSchema, input, 'contact', (message, issues) => new ContactError('invalid_request', message, { issues }));
@@ -86,4 +86,13 @@ export async function withContactGate<T>(
   });
   if (!outcome.ok) throw refusalError(outcome.refused);
   return outcome.value;
+}
+
+/**
+ * Records a contact made outside a recovery call (a letter, an email): checked by every rule, and refused and
+ * logged if one forbids it, exactly like a call.
+ */
+export async function recordContact(database: Database, input: ContactMadeInput, policy: ContactPolicy = DEFAULT_CONTACT_POLICY): Promise<{ logId: number }> {
+  const { reached, detail, ...request } = parseWith(contactMadeSchema, input, 'contact', (message, issues) => new ContactError('invalid_request', message, { issues }));
+  return withContactGate(database, request, policy, { reached, detail }, async (_trx, gate) => ({ logId: gate.logId! }));
 }

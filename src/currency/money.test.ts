@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conversionFactor, convertMinor, decimalToString, divideDecimals, formatMinor, parseRate } from './money.js';
+import { conversionFrom } from './service.js';
 
 const rate = (text: string) => {
   const r = parseRate(text);
@@ -60,5 +61,28 @@ describe('conversion arithmetic', () => {
       '1.20',
     ]);
     expect(formatMinor(1440.269239510574, 'EUR')).toBe('14.40'); // a model's expected spend
+  });
+});
+
+describe('conversion between two currencies', () => {
+  const at = new Date('2025-01-01T00:00:00Z');
+  const conversion = conversionFrom({
+    reportingCurrency: 'EUR',
+    updatedBy: 'test',
+    updatedAt: at,
+    rates: [
+      { currency: 'GBP', rate: '1.17', updatedBy: 'test', updatedAt: at },
+      { currency: 'JPY', rate: '0.0058', updatedBy: 'test', updatedAt: at },
+    ],
+  });
+
+  it('goes through the reporting currency with both exponents, and needs both rates', () => {
+    expect(conversion.convertBetween(1000, 'GBP', 'GBP')).toBe(1000);
+    expect(conversion.convertBetween(1000, 'GBP', 'EUR')).toBe(1170);
+    expect(conversion.convertBetween(1170, 'EUR', 'GBP')).toBe(1000);
+    // 10.00 GBP = 11.70 EUR = 2017.24… yen → 2017 yen (no minor unit).
+    expect(conversion.convertBetween(1000, 'GBP', 'JPY')).toBe(2017);
+    expect(conversion.convertBetween(1000, 'GBP', 'CHF')).toBeNull();
+    expect(conversion.convertBetween(1000, 'CHF', 'EUR')).toBeNull();
   });
 });

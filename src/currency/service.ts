@@ -113,6 +113,8 @@ export interface Conversion {
   rateOf(currency: string | null): AppliedRate | undefined;
   /** amount (minor units of `currency`) in minor units of the reporting currency; null without a rate. */
   convert(amount: number, currency: string | null): number | null;
+  /** amount (minor units of `from`) in minor units of `to`, through the reporting currency; null without both rates. */
+  convertBetween(amount: number, from: string, to: string): number | null;
 }
 
 export function conversionFrom(snapshot: RatesSnapshot): Conversion {
@@ -134,6 +136,15 @@ export function conversionFrom(snapshot: RatesSnapshot): Conversion {
       if (!entry) return null;
       const converted = convertMinor(amount, entry.factor);
       if (converted === null) throw new CurrencyError('amount_too_large', `${amount} ${currency} in ${reporting} is too large to be represented exactly`);
+      return converted;
+    },
+    convertBetween(amount, from, to) {
+      if (from === to) return amount;
+      const source = byCurrency.get(from);
+      const target = byCurrency.get(to);
+      if (!source || !target) return null;
+      const converted = convertMinor(amount, divideDecimals(source.factor, target.factor));
+      if (converted === null) throw new CurrencyError('amount_too_large', `${amount} ${from} in ${to} is too large to be represented exactly`);
       return converted;
     },
   };

@@ -96,7 +96,7 @@ export async function batchRanges(db: Db, size: number): Promise<{ lo: number; h
 type RecordTuple = [
   /** id, since (ms), team, stored state entered (ms), stored latent need (1/0), complaints recent, before, P(alive), previous P(alive), CLV */
   numbers: (number | null)[],
-  /** channel, country, stored state, order currency, score currency */
+  /** channel, country, stored state, order currency, score currency, the stored state's rule */
   texts: (string | null)[],
   storedLatentEvidence: Record<string, unknown> | null,
   /** Per contract: id, start, end (ms), cancelled (ms), monthly value. */
@@ -142,7 +142,7 @@ export async function customerRecords(
     SELECT json_agg(json_build_array(
              ARRAY[c.id, ${epochMs('coalesce(c.acquired_at, c.created_at)')}, c.team_id, ${epochMs('st.entered_at')}, st.latent_need::int,
                    i.complaints_recent, i.complaints_before, sc.p_alive, sp.p_alive, sc.clv]::float8[],
-             ARRAY[c.acquisition_channel, c.country::text, st.state, o.currency, sc.currency::text],
+             ARRAY[c.acquisition_channel, c.country::text, st.state, o.currency, sc.currency::text, st.evidence->>'rule'],
              st.latent_need_evidence, k.numbers, k.texts, o.days, o.amounts, i.need_at) ORDER BY c.id)::text AS batch
     FROM customers c
     LEFT JOIN (SELECT * FROM customer_states WHERE customer_id BETWEEN ${lo} AND ${hi}) st ON st.customer_id = c.id
@@ -176,7 +176,7 @@ export async function customerRecords(
 
   return tuples.map(([numbers, texts, storedLatentEvidence, contractNumbers, contractTexts, orderDays, orderAmounts, needAt]) => {
     const [customerId, sinceMs, teamId, storedEnteredMs, storedLatentNeed, complaintsRecent, complaintsBefore, pAlive, pAlivePrevious, clv] = numbers;
-    const [channel, country, storedState, orderCurrency, scoreCurrency] = texts as [string | null, string | null, LifecycleState | null, string | null, string | null];
+    const [channel, country, storedState, orderCurrency, scoreCurrency, storedRule] = texts as [string | null, string | null, LifecycleState | null, string | null, string | null, string | null];
     const contracts: ContractRecord[] = [];
     if (contractNumbers) {
       for (let j = 0; j < contractNumbers.length; j++) {
@@ -202,7 +202,7 @@ export async function customerRecords(
         pAlive === null || !runs.current
           ? null
           : { analysisRunId: runs.current.id, asOf: runs.current.asOf, pAlive, pAlivePrevious, clv: clv!, currency: scoreCurrency! },
-      stored: storedState && storedEnteredMs !== null ? { state: storedState, enteredAt: new Date(storedEnteredMs) } : null,
+      stored: storedState && storedEnteredMs !== null ? { state: storedState, enteredAt: new Date(storedEnteredMs), rule: storedRule } : null,
     };
     return { record, storedLatent: storedState ? { flag: storedLatentNeed === 1, evidence: storedLatentEvidence } : null };
   });

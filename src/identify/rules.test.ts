@@ -78,6 +78,23 @@ describe('won back', () => {
     expect(gone.transitions.map((t) => [t.from, t.state, t.at])).toEqual([['won_back', 'lost', d('2025-06-01')]]);
   });
 
+  it('a win-back agreed on a recovery call stands until the new contract confirms it', () => {
+    const lost = facts({ islands: [island('2022-01-01', '2024-12-31')] });
+    const onCall = { ...lost, stored: { state: 'won_back' as const, enteredAt: d('2025-05-01'), rule: 'recovery_call' } };
+    // Within the confirmation window the data (still lost) does not undo the agreement.
+    expect(classify(onCall, rules, AS_OF)).toMatchObject({ state: 'won_back', transitions: [] });
+    // The new contract arrives: still won back (from the call), and ordinary a year after the contract started.
+    const signed = { ...onCall, islands: [...lost.islands, island('2025-05-10', null)] };
+    expect(classify(signed, rules, AS_OF)).toMatchObject({ state: 'won_back', transitions: [] });
+    expect(classify(signed, rules, d('2026-06-01')).transitions.map((t) => [t.state, t.at])).toEqual([['active', d('2026-05-10')]]);
+    // No contract within 90 days: back to lost on the day the window closed, saying why.
+    const unconfirmed = classify(onCall, rules, d('2025-09-01'));
+    expect(unconfirmed.transitions.map((t) => [t.from, t.state, t.at])).toEqual([['won_back', 'lost', d('2025-07-30')]]);
+    expect(unconfirmed.transitions[0]!.reason).toMatchObject({ rule: 'win_back_not_confirmed', wonBackAt: '2025-05-01' });
+    // A won_back the data set (not a call) follows the data as before.
+    expect(classify({ ...onCall, stored: { ...onCall.stored, rule: 'new_contract' } }, rules, AS_OF).state).toBe('lost');
+  });
+
   it('a sleeping customer who buys again; a model that changes its mind is not a return', () => {
     const sleeping = facts({
       orders: { days: 5, firstDay: d('2023-01-01'), lastDay: d('2024-01-01'), medianGapDays: 60 },

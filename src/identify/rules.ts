@@ -88,7 +88,8 @@ export interface CustomerFacts {
     needAfterLastOrder: number;
   };
   scores: { analysisRunId: number; asOf: Date; pAlive: number; pAlivePrevious: number | null; clv: number; currency: string } | null;
-  stored: { state: LifecycleState; enteredAt: Date } | null;
+  /** The state stored so far and the rule that set it (e.g. `recovery_call` for a win-back agreed on a call). */
+  stored: { state: LifecycleState; enteredAt: Date; rule?: string | null } | null;
 }
 
 /**
@@ -501,7 +502,14 @@ export function classify(facts: CustomerFacts, options: RuleOptions, asOf: Date)
     }
   }
   const now = log.current;
-  if (!now) log.append(derived);
+  const agreedOnCall = stored?.rule === 'recovery_call' && log.transitions.length === 0 && now?.state === 'won_back';
+  if (agreedOnCall && isGone(derived.state)) {
+    // A win-back agreed on a recovery call comes before the data shows it (the new contract or purchase follows):
+    // it stands for `recoveryConfirmDays`; if no evidence has arrived by then, the customer is where the data
+    // puts them, from that day on.
+    const confirmBy = new Date(stored.enteredAt.getTime() + options.recoveryConfirmDays * DAY_MS);
+    if (confirmBy <= asOf) log.append({ ...derived, at: confirmBy, reason: { rule: 'win_back_not_confirmed', wonBackAt: day(stored.enteredAt), now: derived.reason } });
+  } else if (!now) log.append(derived);
   else if (now.state !== derived.state) {
     if (isGone(now.state) && !isGone(derived.state)) {
       // Coming back takes evidence: a purchase after the exit (a new contract shows as a won_back event above).

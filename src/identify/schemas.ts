@@ -24,7 +24,9 @@ const date = (example: string) => z.coerce.date({ error: `expected a date such a
  *   with no contract running or starting within `renewalGapDays` 1 day after the end (a contract renewed on
  *   the day it ended, or the day after, continues the relationship).
  * - won_back: a lost customer with a new contract, a sleeping customer with a new purchase. After
- *   `wonBackPeriodDays` 365 days back the customer counts as ordinary again (active / at_risk).
+ *   `wonBackPeriodDays` 365 days back the customer counts as ordinary again (active / at_risk). A win-back
+ *   agreed on a recovery call counts at once and stands `recoveryConfirmDays` 90 days for the new contract or
+ *   purchase to confirm it; without one the customer returns to lost / sleeping on that day.
  */
 export const identifyOptionsSchema = z.object({
   asOf: date('2025-06-30').optional(),
@@ -40,6 +42,8 @@ export const identifyOptionsSchema = z.object({
   complaintsThreshold: z.coerce.number().int().min(1).max(1000).default(2),
   renewalGapDays: z.coerce.number().int().min(0).max(365).default(1),
   wonBackPeriodDays: z.coerce.number().int().min(1).max(3650).default(365),
+  /** How long a win-back agreed on a recovery call stands without a new contract or purchase to confirm it. */
+  recoveryConfirmDays: z.coerce.number().int().min(1).max(3650).default(90),
   /** Customers read and written per batch (each batch commits on its own; on PostgreSQL two run at a time). */
   batchSize: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
 });

@@ -13,6 +13,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerIdentifyRoutes } from './routes/identify.js';
 import { registerImportRoutes } from './routes/imports.js';
 import { registerOverviewRoutes } from './routes/overview.js';
+import { registerWinbackRoutes } from './routes/winback.js';
 
 export interface ServerOptions {
   logger?: boolean;
@@ -49,6 +50,7 @@ export async function buildServer(database: Database, options: ServerOptions = {
   registerCurrencyRoutes(app, database);
   registerCausesRoutes(app, database);
   registerCustomersRoutes(app, database);
+  registerWinbackRoutes(app, database);
   // Declared last so the document lists every route above.
   const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   app.get('/api/v1/openapi.json', () => openApiDocument(app, packageVersion));

@@ -11,6 +11,7 @@ import { setDoNotContact } from '../contact/repository.js';
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../contact/schemas.js';
 import { withContactGate } from '../contact/service.js';
 import { verifyContractReasonIn } from '../analyse/reasons.js';
+import { loadConversion } from '../currency/service.js';
 import type { Database } from '../db/engine.js';
 import type { DB } from '../db/schema.js';
 import { recordTransition } from '../identify/transitions.js';
@@ -27,7 +28,7 @@ export interface RecordedCall {
 }
 
 /** Monthly value of a customer: the last contract's, else a twelfth of the trailing-year order revenue. */
-async function valueBasis(trx: Transaction<DB>, customerId: number, at: Date): Promise<{ monthlyValue: number; currency: string | null }> {
+export async function valueBasis(trx: Transaction<DB>, customerId: number, at: Date): Promise<{ monthlyValue: number; currency: string | null }> {
   const { rows } = await sql<{ monthly: number | null; currency: string | null }>`
     SELECT coalesce(k.monthly_value, (SELECT round(sum(amount) / 12.0) FROM orders WHERE customer_id = cu.id
                                         AND occurred_at > ${at}::timestamptz - interval '365 days' AND occurred_at <= ${at}::timestamptz)) AS monthly,
@@ -115,22 +116,25 @@ export async function recordCall(database: Database, input: CallRecordInput, pol
 
     const cycle = c.cycleId === undefined ? null : await trx.selectFrom('rescue_cycles').select(['currency', 'max_attempts', 'retry_hours']).where('id', '=', c.cycleId).executeTakeFirstOrThrow();
     if (c.offer?.response === 'accepted' && costOfOffer && costOfOffer.amount > 0 && cycle && c.cycleId !== undefined) {
-      if (costOfOffer.currency !== cycle.currency.trim()) {
-        throw new WinbackError('offer_not_eligible', `the offer costs ${costOfOffer.currency}, the cycle budget is in ${cycle.currency}`);
+      // The budget is kept in the cycle's currency: a cost in the customer's currency is charged at today's rate.
+      const budgetCurrency = cycle.currency.trim();
+      const charge = costOfOffer.currency === null ? null : (await loadConversion(trx)).convertBetween(costOfOffer.amount, costOfOffer.currency, budgetCurrency);
+      if (charge === null) {
+        throw new WinbackError('offer_not_eligible', `the offer costs ${costOfOffer.currency ?? 'an unknown currency'} and there is no exchange rate into the cycle budget's ${budgetCurrency} (winback currency set-rate)`);
       }
       // One conditional UPDATE: the row lock serialises concurrent acceptances and the condition (and the table's
       // CHECK) keeps the total within the budget.
       const charged = await trx
         .updateTable('rescue_cycles')
-        .set({ budget_committed: sql`budget_committed + ${costOfOffer.amount}`, updated_at: sql`now()` })
+        .set({ budget_committed: sql`budget_committed + ${charge}`, updated_at: sql`now()` })
         .where('id', '=', c.cycleId)
-        .where(sql<boolean>`budget_committed + ${costOfOffer.amount} <= offer_budget`)
+        .where(sql<boolean>`budget_committed + ${charge} <= offer_budget`)
         .executeTakeFirst();
       if (Number(charged.numUpdatedRows) === 0) {
         const left = await trx.selectFrom('rescue_cycles').select(sql<number>`offer_budget - budget_committed`.as('left')).where('id', '=', c.cycleId).executeTakeFirstOrThrow();
-        throw new WinbackError('budget_exceeded', `the offer costs ${costOfOffer.amount} ${cycle.currency} but only ${Number(left.left)} is left in the cycle budget; nothing was recorded`);
+        throw new WinbackError('budget_exceeded', `the offer costs ${charge} ${budgetCurrency} but only ${Number(left.left)} is left in the cycle budget; nothing was recorded`);
       }
-      offerCharged = { amount: costOfOffer.amount, currency: cycle.currency.trim() };
+      offerCharged = { amount: charge, currency: budgetCurrency };
     }
 
     // The verified reason sits beside the mapped one on the contract the customer left with (their latest exit);

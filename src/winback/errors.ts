@@ -6,6 +6,7 @@ export const WinbackError = defineDomainError('winback', {
   customer_not_found: 'not_found',
   employee_not_found: 'not_found',
   offer_not_found: 'not_found',
+  offer_exists: 'conflict',
   unknown_reason: 'invalid_input',
   /** The cycle is not in the status the action needs (e.g. starting a started cycle). */
   cycle_status: 'conflict',

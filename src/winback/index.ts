@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './offers.js';
 export * from './queue.js';
 export * from './schemas.js';
+export * from './workspace.js';

@@ -53,6 +53,10 @@ export type StartCycleInput = z.input<typeof startCycleSchema>;
 export const nextCallSchema = z.object({ employeeId: id, at: date.optional() });
 export type NextCallInput = z.input<typeof nextCallSchema>;
 
+/** The call workspace of one customer: who is calling, in which cycle, at what moment (default now). */
+export const workspaceQuerySchema = z.object({ employeeId: id, cycleId: id.optional(), at: date.optional() });
+export type WorkspaceQueryInput = z.input<typeof workspaceQuerySchema>;
+
 export const OUTCOMES = ['won_back', 'considering', 'declined', 'unreachable', 'asked_not_to_be_contacted'] as const;
 
 /**

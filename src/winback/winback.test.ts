@@ -4,7 +4,9 @@ import { contactHistory } from '../contact/repository.js';
 import { describeEachEngine, type TestDatabase } from '../db/test-support/engines.js';
 import { recordCall } from './calls.js';
 import { createCycle, cycleProgress, drawHoldout, startCycle } from './cycles.js';
+import { setExchangeRate } from '../currency/service.js';
 import { nextCall } from './queue.js';
+import { callWorkspace } from './workspace.js';
 
 const AT = new Date('2025-03-10T10:00:00Z'); // 11:00 in Berlin, inside calling hours
 const TARGETS = 20;
@@ -90,9 +92,11 @@ describeEachEngine('rescue cycle, call queue and guided calls', (engine) => {
 
   it('never gives two agents asking at once the same customer, and never a holdout customer', async () => {
     const { id } = await start();
-    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => nextCall(database, id, { employeeId: agents[i % 2]!, at: AT })));
-    const claimed = claims.map((c) => c!.customerId);
-    expect(new Set(claimed).size).toBe(8);
+    // 20 targets − 2 held out − 2 for the executive = 16 for the agents; 20 claimers race for them.
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => nextCall(database, id, { employeeId: agents[i % 2]!, at: AT })));
+    const claimed = claims.filter((c) => c !== null).map((c) => c.customerId);
+    expect(claimed).toHaveLength(16);
+    expect(new Set(claimed).size).toBe(16);
     const holdout = await database.db.selectFrom('cycle_targets').select('customer_id').where('cycle_id', '=', id).where('holdout', '=', true).execute();
     for (const h of holdout) expect(claimed).not.toContain(Number(h.customer_id));
     // Agents never get the executive's assigned targets; the executive gets them first.
@@ -153,6 +157,40 @@ describeEachEngine('rescue cycle, call queue and guided calls', (engine) => {
 
     const progress = await cycleProgress(database, id);
     expect(progress).toMatchObject({ budgetCommitted: 10_000, wonBack: 1, byOutcome: { won_back: 1, asked_not_to_be_contacted: 1, unreachable: 1, considering: 1, declined: 1 } });
+  });
+
+  it('never overspends the offer budget under concurrent acceptances', async () => {
+    // 35,000 of budget, each free month costs 10,000: exactly three of eight simultaneous acceptances fit.
+    const { id } = await start(35_000);
+    const freeMonth = Number((await database.db.selectFrom('offers').select('id').where('code', '=', 'free_month').executeTakeFirstOrThrow()).id);
+    const claims: { customerId: number; employeeId: number }[] = [];
+    for (let i = 0; i < 8; i++) {
+      const employeeId = agents[i % 2]!;
+      claims.push({ customerId: (await nextCall(database, id, { employeeId, at: AT }))!.customerId, employeeId });
+    }
+    const results = await Promise.allSettled(
+      claims.map((c) =>
+        recordCall(database, { ...conversation, ...c, cycleId: id, at: AT, offer: { offerId: freeMonth, response: 'accepted' }, outcome: 'won_back', nextStep: 'send the contract' }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'budget_exceeded' });
+    expect(await cycleProgress(database, id)).toMatchObject({ budgetCommitted: 30_000, wonBack: 3 });
+    // The refused acceptances wrote nothing: no call, no state change, the claim still held for another try.
+    expect(await database.db.selectFrom('recovery_calls').select('id').where('cycle_id', '=', id).execute()).toHaveLength(3);
+  });
+
+  it('charges an offer priced in the customer currency to the budget in the cycle currency, at the current rate', async () => {
+    const { id } = await start(100_000);
+    // The first claimed customer pays in GBP: a free month is 80.00 GBP = 93.60 EUR at 1 GBP = 1.17 EUR.
+    const claim = (await nextCall(database, id, { employeeId: agents[0]!, at: AT }))!;
+    await database.db.updateTable('contracts').set({ currency: 'GBP', monthly_value: 8_000 }).where('customer_id', '=', claim.customerId).execute();
+    await setExchangeRate(database, { currency: 'GBP', rate: '1.17', updatedBy: 'test' });
+    const workspace = await callWorkspace(database, claim.customerId, { employeeId: agents[0]!, cycleId: id, at: AT });
+    expect(workspace.offers.find((o) => o.offer.code === 'free_month')).toMatchObject({ eligible: true, cost: 8_000, currency: 'GBP', budgetCost: 9_360 });
+    const freeMonth = workspace.offers.find((o) => o.offer.code === 'free_month')!.offer.id;
+    const result = await recordCall(database, { ...conversation, customerId: claim.customerId, cycleId: id, employeeId: agents[0]!, at: AT, offer: { offerId: freeMonth, response: 'accepted' }, outcome: 'won_back', nextStep: 'x' });
+    expect(result.offerCharged).toEqual({ amount: 9_360, currency: 'EUR' });
   });
 
   it('refuses an incomplete call record, naming what is missing', async () => {
