@@ -477,7 +477,8 @@ export async function runAnalysis(
         margin,
         warnings,
         totals,
-        validation: validation.map((v) => ({ model: v.model, holdoutDays: v.holdoutDays, buckets: v.buckets, metrics: v.metrics })),
+        // The tracking curve is kept too: the web page plots a validation run's predicted vs actual later.
+        validation: validation.map((v) => ({ model: v.model, holdoutDays: v.holdoutDays, buckets: v.buckets, metrics: v.metrics, tracking: v.tracking })),
         timings,
       },
     });

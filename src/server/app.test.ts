@@ -87,10 +87,15 @@ describeEachEngine('HTTP API', (engine) => {
     expect(doc.paths).toHaveProperty('/api/v1/health');
   });
 
-  it('serves the first web page', async () => {
-    const page = await app.inject({ method: 'GET', url: '/' });
-    expect(page.statusCode).toBe(200);
-    expect(page.headers['content-type']).toContain('text/html');
-    expect(page.body).toContain('/api/v1/overview/counts');
+  it('serves the web application on every path but /api (e2e/ drives it in a browser)', async () => {
+    for (const url of ['/', '/customers/12']) {
+      const page = await app.inject({ method: 'GET', url });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toContain('text/html');
+      expect(page.body).toContain('winback');
+    }
+    const api = await app.inject({ method: 'GET', url: '/api/v1/no-such-thing' });
+    expect(api.statusCode).toBe(404);
+    expect(api.json().error.code).toBe('not_found');
   });
 });

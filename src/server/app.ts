@@ -13,13 +13,12 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerIdentifyRoutes } from './routes/identify.js';
 import { registerImportRoutes } from './routes/imports.js';
 import { registerOverviewRoutes } from './routes/overview.js';
+import { registerWebApp } from './static.js';
 import { registerWinbackRoutes } from './routes/winback.js';
 
 export interface ServerOptions {
   logger?: boolean;
 }
-
-const indexHtml = readFileSync(new URL('./public/index.html', import.meta.url), 'utf8');
 
 /** The HTTP API (/api/v1/…) and the web page, on one database. Routes parse, call the domain, format. */
 export async function buildServer(database: Database, options: ServerOptions = {}): Promise<FastifyInstance> {
@@ -40,7 +39,7 @@ export async function buildServer(database: Database, options: ServerOptions = {
     return reply.status(report.status).send(report.body);
   });
 
-  app.get('/', (_request, reply) => reply.type('text/html; charset=utf-8').send(indexHtml));
+  registerWebApp(app);
   registerHealthRoutes(app, database);
   registerOverviewRoutes(app, database);
   registerImportRoutes(app, database);
