@@ -45,6 +45,51 @@ describe.skipIf(!chromiumAvailable())('web application in headless Chromium', ()
     expect(errors).toEqual([]);
   });
 
+  it('narrows the recovery list with a filter and explains a row', async () => {
+    await go('/recovery');
+    const rows = page.locator('[data-testid="recovery-table"] > tbody > tr');
+    await rows.first().waitFor();
+    const all = await rows.count();
+    const states = async () => new Set(await page.locator('[data-testid="recovery-table"] .badge').allTextContents());
+    expect(await states()).toEqual(new Set(['lost', 'sleeping']));
+    await page.getByLabel('State').selectOption('lost');
+    await expect.poll(states).toEqual(new Set(['lost']));
+    expect(page.url()).toContain('state=lost');
+    await rows.first().click();
+    await expect.poll(() => page.getByTestId('explanation').textContent()).toMatch(/expected_value = round/);
+    expect(all).toBeGreaterThan(0);
+    await screenshot(page, '03-recovery-list');
+  });
+
+  it('shows the reasons, their trend and a team\'s feedback, and records a root-cause item', async () => {
+    await go('/causes');
+    await page.locator('[data-testid="causes-pareto"] [data-rendered="true"]').waitFor();
+    await page.locator('[data-testid="causes-trends"] [data-rendered="true"]').waitFor();
+    await page.getByLabel('Title').fill('Callbacks are not scheduled');
+    await page.getByLabel('Concerns reason').selectOption('service');
+    await page.getByRole('button', { name: 'Add item' }).click();
+    await expect.poll(() => page.getByTestId('root-cause-items').locator('tbody').textContent()).toContain('Callbacks are not scheduled');
+    await expect.poll(() => page.getByTestId('feedback').textContent()).toMatch(/Top reasons/);
+    await screenshot(page, '06-causes');
+  });
+
+  it('refuses an import with a bad row and names its line, then validates the model with progress', async () => {
+    await go('/data');
+    await page.getByLabel('Entity').selectOption('orders');
+    const csv = 'customer_id,occurred_at,amount,currency\nC-000001,2025-01-10,12.50,EUR\nC-000001,2025-02-30,3.00,EUR\n';
+    await page.getByLabel('CSV file').setInputFiles({ name: 'bad-orders.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const error = page.getByTestId('import').getByRole('alert');
+    await expect.poll(() => error.textContent()).toContain('bad-orders.csv:3: occurred_at');
+    await screenshot(page, '07-data-import-error');
+    await page.getByRole('button', { name: 'Validate the model' }).click();
+    await expect.poll(() => page.getByTestId('job-progress').textContent(), { timeout: 60_000 }).toMatch(/Done in/);
+    await page.locator('[data-testid="fit-report"] [data-chart^="Mean purchases"][data-rendered="true"]').waitFor();
+    await page.locator('[data-testid="fit-report"] [data-chart^="Cumulative repeat"][data-rendered="true"]').waitFor();
+    await screenshot(page, '08-data-analysis');
+    expect(errors).toEqual([]);
+  });
+
   it('serves unknown API paths as JSON errors and every other path as the app', async () => {
     const api = await fetch(`${server.url}/api/v1/nothing`);
     expect(api.status).toBe(404);

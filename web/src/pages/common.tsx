@@ -1,0 +1,77 @@
+/** Pieces several pages share: the reason, team and segment choices, read from the API. */
+import { useApi } from '../hooks';
+
+export const SEGMENTS = ['true_friends', 'butterflies', 'barnacles', 'strangers'] as const;
+export const SEGMENT_LABEL: Record<string, string> = { true_friends: 'True friends', butterflies: 'Butterflies', barnacles: 'Barnacles', strangers: 'Strangers' };
+export const STATES = ['active', 'at_risk', 'sleeping', 'lost', 'won_back'] as const;
+
+export interface Reason {
+  code: string;
+  parentCode: string | null;
+  label: string;
+  description: string | null;
+}
+export interface Team {
+  id: number;
+  code: string;
+  name: string;
+  employees: number;
+}
+
+export function useReasons() {
+  return useApi<{ reasons: Reason[] }>('/api/v1/reasons').data?.reasons ?? [];
+}
+export function useTeams() {
+  return useApi<{ teams: Team[] }>('/api/v1/teams').data?.teams ?? [];
+}
+
+export function ReasonSelect({ value, onChange, label = 'Reason', any = 'any reason' }: { value: string; onChange: (v: string) => void; label?: string; any?: string }) {
+  const reasons = useReasons();
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)} aria-label={label}>
+        <option value="">{any}</option>
+        {reasons.map((r) => (
+          <option key={r.code} value={r.code}>
+            {r.parentCode ? '\u00a0\u00a0' : ''}
+            {r.label} ({r.code})
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function TeamSelect({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  const teams = useTeams();
+  return (
+    <label>
+      Team
+      <select value={value} onChange={(e) => onChange(e.target.value)} aria-label="Team">
+        <option value="">any team</option>
+        {teams.map((t) => (
+          <option key={t.code} value={t.code}>
+            {t.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function SegmentSelect({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  return (
+    <label>
+      Segment
+      <select value={value} onChange={(e) => onChange(e.target.value)} aria-label="Segment">
+        <option value="">any segment</option>
+        {SEGMENTS.map((s) => (
+          <option key={s} value={s}>
+            {SEGMENT_LABEL[s]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
