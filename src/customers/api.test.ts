@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { evaluateContactRequest } from '../contact/index.js';
 import { describeEachEngine, type TestDatabase } from '../db/test-support/engines.js';
 import { buildServer } from '../server/app.js';
 import { loadDemo } from './test-support/demo.js';
@@ -43,6 +44,40 @@ describeEachEngine('customers: HTTP API', (engine) => {
     const badExport = await app.inject({ method: 'GET', url: '/api/v1/customers/export.csv?team=nowhere' });
     expect(badExport.statusCode).toBe(422);
     expect(badExport.json().error).toMatchObject({ domain: 'customers', code: 'unknown_team' });
+  });
+
+  it('serves a profile and its timeline, and a do-not-contact set through the API makes the contact gate refuse', async () => {
+    const active = (await app.inject({ method: 'GET', url: '/api/v1/customers?state=active&doNotContact=false&limit=1' })).json().items[0];
+    const profile = await app.inject({ method: 'GET', url: `/api/v1/customers/${active.id}` });
+    expect(profile.statusCode, profile.body).toBe(200);
+    expect(profile.json()).toMatchObject({ customer: { id: active.id, externalId: active.externalId }, lifecycle: { state: 'active' }, preferences: { doNotContact: false } });
+    const timeline = await app.inject({ method: 'GET', url: `/api/v1/customers/${active.id}/timeline?limit=3` });
+    expect(timeline.statusCode).toBe(200);
+    const events = timeline.json().events as { type: string; at: string }[];
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => typeof e.type === 'string' && !Number.isNaN(Date.parse(e.at)))).toBe(true);
+
+    const at = '2030-03-12T10:00:00Z';
+    const before = await evaluateContactRequest(database, { customerId: active.id, channel: 'letter', at });
+    const put = await app.inject({ method: 'PUT', url: `/api/v1/customers/${active.id}/preferences`, payload: { doNotContact: true, doNotContactSource: 'phone call' } });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json()).toMatchObject({ doNotContact: true, doNotContactSource: 'phone call', doNotContactAt: expect.any(String) });
+    const after = await evaluateContactRequest(database, { customerId: active.id, channel: 'letter', at });
+    expect(after).toMatchObject({ allowed: false, refusal: { type: 'do_not_contact', source: 'phone call' } });
+    expect(before.allowed === false && before.refusal.type === 'do_not_contact').toBe(false);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/customers/${active.id}/preferences` })).json()).toMatchObject({ stated: true, doNotContact: true });
+
+    const invalid = await app.inject({ method: 'PUT', url: `/api/v1/customers/${active.id}/preferences`, payload: { perDays: 30 } });
+    expect(invalid.statusCode).toBe(422);
+    expect(invalid.json().error.message).toContain('go together');
+    for (const url of ['/api/v1/customers/987654321', '/api/v1/customers/987654321/timeline', '/api/v1/customers/987654321/preferences']) {
+      const missing = await app.inject({ method: 'GET', url });
+      expect(missing.statusCode, url).toBe(404);
+      expect(missing.json().error).toMatchObject({ domain: 'customers', code: 'customer_not_found' });
+    }
+    const missingPut = await app.inject({ method: 'PUT', url: '/api/v1/customers/987654321/preferences', payload: { doNotContact: true } });
+    expect(missingPut.statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/customers/abc' })).statusCode).toBe(422);
   });
 
   it('lists the teams and employees for the "acting as" selector and the filters', async () => {

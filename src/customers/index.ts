@@ -4,3 +4,6 @@ export * from './schemas.js';
 export * from './list.js';
 export * from './csv.js';
 export * from './people.js';
+export * from './profile.js';
+export * from './timeline.js';
+export * from './preferences.js';

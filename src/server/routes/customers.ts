@@ -1,6 +1,21 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { customerListQuerySchema, customersCsv, employeeListQuerySchema, listCustomers, listEmployees, listTeams } from '../../customers/index.js';
+import {
+  customerIdSchema,
+  customerListQuerySchema,
+  customerProfile,
+  customersCsv,
+  customerTimeline,
+  employeeListQuerySchema,
+  listCustomers,
+  listEmployees,
+  listTeams,
+  preferencesInputSchema,
+  readPreferences,
+  requireCustomer,
+  timelineQuerySchema,
+  updatePreferences,
+} from '../../customers/index.js';
 import type { Database } from '../../db/engine.js';
 import { route } from '../route.js';
 
@@ -33,6 +48,44 @@ export function registerCustomersRoutes(app: FastifyInstance, database: Database
         .header('content-disposition', 'attachment; filename="customers.csv"')
         .send(Readable.from(lines));
     },
+  );
+  // Declared after export.csv; Fastify matches the static segment before the :id parameter anyway.
+  route(
+    app,
+    { method: 'GET', url: '/api/v1/customers/:id', tag: 'customers', summary: "A customer's profile: facts, contracts, orders, contacts, calls, state history, preferences, scores explained", params: customerIdSchema },
+    ({ params }) => customerProfile(database, params.id),
+  );
+  route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/customers/:id/timeline',
+      tag: 'customers',
+      summary: "A customer's events (orders, contracts, interactions, contacts, recovery calls, state changes), newest first, paged by the `before` cursor",
+      params: customerIdSchema,
+      query: timelineQuerySchema,
+    },
+    ({ params, query }) => customerTimeline(database, params.id, query),
+  );
+  route(
+    app,
+    { method: 'GET', url: '/api/v1/customers/:id/preferences', tag: 'customers', summary: "A customer's contact preferences (stated: false when the company policy applies)", params: customerIdSchema },
+    async ({ params }) => {
+      await requireCustomer(database.db, params.id);
+      return readPreferences(database.db, params.id);
+    },
+  );
+  route(
+    app,
+    {
+      method: 'PUT',
+      url: '/api/v1/customers/:id/preferences',
+      tag: 'customers',
+      summary: 'Change contact preferences (only the fields given; null clears); do-not-contact records its date and source and applies to the next contact',
+      params: customerIdSchema,
+      body: preferencesInputSchema,
+    },
+    ({ params, body }) => updatePreferences(database, params.id, body),
   );
   route(app, { method: 'GET', url: '/api/v1/teams', tag: 'people', summary: 'Teams (code, name, number of employees)' }, async () => ({
     teams: await listTeams(database),
