@@ -3,23 +3,14 @@
  * major units with the currency code; amounts of different currencies are added only once converted into the
  * reporting currency, with the rates stated.
  */
-import { describeRate, formatMinor } from '../currency/index.js';
+import { describeRate, formatMinor, major } from '../currency/index.js';
 import { table } from '../identify/service.js';
-import { currencyExponent } from '../ingest/values.js';
 import type { FeedbackReport } from './feedback.js';
 import type { RootCauseItem, RootCauseItemDetail } from './items.js';
 import type { LossScope, ParetoReport, ParetoRow } from './pareto.js';
 import type { ReportingRates } from './reporting.js';
 import type { TrendsReport } from './trends.js';
 
-const formatters = new Map<number, Intl.NumberFormat>();
-/** Minor units as a major-unit amount with thousands separators ("1,234.50"). */
-export function major(minor: number, currency: string | null): string {
-  const digits = currency ? currencyExponent(currency) : 2;
-  let f = formatters.get(digits);
-  if (!f) formatters.set(digits, (f = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })));
-  return f.format(minor / 10 ** digits);
-}
 const customers = (n: number) => `${n} customer${n === 1 ? '' : 's'}`;
 const money = (minor: number, currency: string | null) => `${currency ?? '(no currency)'} ${major(minor, currency)}`;
 const pct = (r: number | null) => (r === null ? '' : `${(r * 100).toFixed(1)}%`);

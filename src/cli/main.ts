@@ -9,6 +9,7 @@ import { registerImport } from './commands/import.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
+import { registerWinback } from './commands/winback.js';
 import { failWith } from './context.js';
 
 const program = new Command()
@@ -28,6 +29,7 @@ registerReport(program);
 registerAnalyse(program);
 registerCurrency(program);
 registerCauses(program);
+registerWinback(program);
 registerServe(program);
 
 try {

@@ -94,3 +94,12 @@ export function formatMinor(amount: number, currency: string | null): string {
   const [whole, fraction = ''] = text.split('.');
   return exponent === 0 ? whole! : `${whole}.${fraction.padEnd(exponent, '0')}`;
 }
+
+const formatters = new Map<number, Intl.NumberFormat>();
+/** Minor units as a major-unit amount with thousands separators ("1,234.50"), for people to read. */
+export function major(minor: number, currency: string | null): string {
+  const digits = currency ? currencyExponent(currency) : 2;
+  let f = formatters.get(digits);
+  if (!f) formatters.set(digits, (f = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })));
+  return f.format(minor / 10 ** digits);
+}

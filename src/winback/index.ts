@@ -5,3 +5,5 @@ export * from './offers.js';
 export * from './queue.js';
 export * from './schemas.js';
 export * from './workspace.js';
+export * from './refs.js';
+export * from './format.js';
