@@ -77,6 +77,10 @@ describeEachEngine('a full rescue cycle over the HTTP API, on the demo company',
       body: { error: { code: 'not_claimed', message: expect.stringContaining('holdout') } },
     });
 
+    const slowResponse = async () =>
+      ((await api('GET', '/api/v1/causes/pareto?from=2000-01-01&to=2025-08-01')).body.reporting.rows as { code: string; customers: number }[]).find((r) => r.code === 'service.slow_response')?.customers ?? 0;
+    const slowBefore = await slowResponse();
+
     // The workspace tells the story and ranks the offers within the budget.
     const [won, declined, considering, unreachable, refusing] = claimed as [typeof claimed[0], typeof claimed[0], typeof claimed[0], typeof claimed[0], typeof claimed[0]];
     const workspace = await api('GET', `/api/v1/cycles/${cycleId}/workspace/${won.customerId}?employeeId=${won.employeeId}&at=${AT}`);
@@ -123,6 +127,9 @@ describeEachEngine('a full rescue cycle over the HTTP API, on the demo company',
     // A refresh before the new contract arrives keeps the win-back agreed on the call.
     await refreshCustomerBase(database, { asOf: new Date('2025-07-02T00:00:00Z') });
     expect(await stateOf(won.customerId)).toBe('won_back');
+
+    // The reasons confirmed on the calls re-rank the Pareto (four conversations confirmed service.slow_response).
+    expect(await slowResponse()).toBeGreaterThan(slowBefore);
 
     // The verified reason and the customer's words reach the frontline report of the team that served them.
     const team = await database.db
