@@ -3,6 +3,7 @@ import { registerAnalyse } from './commands/analyse.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerCurrency } from './commands/currency.js';
 import { registerCauses } from './commands/causes.js';
+import { registerCustomers } from './commands/customers.js';
 import { registerDemo } from './commands/demo.js';
 import { registerIdentify } from './commands/identify.js';
 import { registerImport } from './commands/import.js';
@@ -29,6 +30,7 @@ registerReport(program);
 registerAnalyse(program);
 registerCurrency(program);
 registerCauses(program);
+registerCustomers(program);
 registerWinback(program);
 registerServe(program);
 

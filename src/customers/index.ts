@@ -7,3 +7,4 @@ export * from './people.js';
 export * from './profile.js';
 export * from './timeline.js';
 export * from './preferences.js';
+export * from './format.js';

@@ -85,6 +85,11 @@ interface Key {
   indexOrder?: Frag;
   /** An index-usable bound implied by the cursor, when the exact condition on `expr` is not (CLV). */
   bound?: (cursor: Frag, desc: boolean) => Frag;
+  /**
+   * The index stores the key DESC NULLS LAST: ORDER BY must say so (DESC alone means NULLS FIRST) for the planner
+   * to walk it, although the part reads no NULL.
+   */
+  descNullsLast?: boolean;
 }
 
 interface Part {
@@ -213,7 +218,7 @@ async function partsOf(sort: CustomerSort, desc: boolean, ctx: SortContext): Pro
           rank: 0,
           from: joined('recovery_scores'),
           where: [sql`d.expected_value_reporting IS NOT NULL`],
-          key: { expr: sql`d.expected_value_reporting`, type: 'bigint' },
+          key: { expr: sql`d.expected_value_reporting`, type: 'bigint', descNullsLast: true },
           id: sql`d.customer_id`,
           idOpposite: true,
         },
@@ -375,7 +380,8 @@ async function readRank(db: Database['db'], parts: Part[], filters: Filters, des
         where.push(desc ? sql`${part.id} < ${cursor.id}` : sql`${part.id} > ${cursor.id}`);
       }
     }
-    const order = part.key ? sql`${part.key.indexOrder ?? part.key.expr} ${dir}, ${part.id} ${idDir}` : sql`${part.id} ${dir}`;
+    const keyDir = part.key?.descNullsLast ? (desc ? sql`DESC NULLS LAST` : sql`ASC NULLS FIRST`) : dir;
+    const order = part.key ? sql`${part.key.indexOrder ?? part.key.expr} ${keyDir}, ${part.id} ${idDir}` : sql`${part.id} ${dir}`;
     const keyed = part.key ? keyText(part.key) : sql`NULL::text`;
     const typed = part.key ? part.key.expr : sql`NULL`;
     return sql`SELECT ${part.id} AS customer_id, ${keyed} AS sort_key, ${typed} AS k
