@@ -4,13 +4,13 @@ import { Loading } from './components/ui';
 import { Link, useLocation } from './router';
 
 const Overview = lazy(() => import('./pages/Overview'));
-// const Customers = lazy(() => import('./pages/Customers'));
-// const CustomerProfile = lazy(() => import('./pages/CustomerProfile'));
+const Customers = lazy(() => import('./pages/Customers'));
+const CustomerProfile = lazy(() => import('./pages/CustomerProfile'));
 const RecoveryList = lazy(() => import('./pages/RecoveryList'));
-// const Cycles = lazy(() => import('./pages/Cycles'));
-// const CycleDetail = lazy(() => import('./pages/CycleDetail'));
-// const Offers = lazy(() => import('./pages/Offers'));
-// const CallWorkspace = lazy(() => import('./pages/CallWorkspace'));
+const Cycles = lazy(() => import('./pages/Cycles'));
+const CycleDetail = lazy(() => import('./pages/CycleDetail'));
+const Offers = lazy(() => import('./pages/Offers'));
+const CallWorkspace = lazy(() => import('./pages/CallWorkspace'));
 const Causes = lazy(() => import('./pages/Causes'));
 const Data = lazy(() => import('./pages/Data'));
 
@@ -21,24 +21,24 @@ interface RouteDef {
 
 const ROUTES: RouteDef[] = [
   { pattern: /^\/$/, page: Overview },
-  // { pattern: /^\/customers\/?$/, page: Customers },
-  // { pattern: /^\/customers\/(\d+)\/?$/, page: CustomerProfile },
+  { pattern: /^\/customers\/?$/, page: Customers },
+  { pattern: /^\/customers\/(\d+)\/?$/, page: CustomerProfile },
   { pattern: /^\/recovery\/?$/, page: RecoveryList },
-  // { pattern: /^\/cycles\/?$/, page: Cycles },
-  // { pattern: /^\/cycles\/(\d+)\/?$/, page: CycleDetail },
-  // { pattern: /^\/offers\/?$/, page: Offers },
-  // { pattern: /^\/calls\/?$/, page: CallWorkspace },
+  { pattern: /^\/cycles\/?$/, page: Cycles },
+  { pattern: /^\/cycles\/(\d+)\/?$/, page: CycleDetail },
+  { pattern: /^\/offers\/?$/, page: Offers },
+  { pattern: /^\/calls\/?$/, page: CallWorkspace },
   { pattern: /^\/causes\/?$/, page: Causes },
   { pattern: /^\/data\/?$/, page: Data },
 ];
 
 const NAV: [string, string][] = [
   ['/', 'Overview'],
-  // ['/customers', 'Customers'],
+  ['/customers', 'Customers'],
   ['/recovery', 'Recovery list'],
-  // ['/cycles', 'Rescue cycles'],
-  // ['/calls', 'Call workspace'],
-  // ['/offers', 'Offers'],
+  ['/cycles', 'Rescue cycles'],
+  ['/calls', 'Call workspace'],
+  ['/offers', 'Offers'],
   ['/causes', 'Reasons & causes'],
   ['/data', 'Data'],
 ];

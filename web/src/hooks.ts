@@ -37,7 +37,11 @@ export function useAction<A extends unknown[], R>(action: (...args: A) => Promis
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
   const mounted = useRef(true);
-  useEffect(() => () => void (mounted.current = false), []);
+  useEffect(() => {
+    // StrictMode mounts, unmounts and mounts again: mark mounted on every mount.
+    mounted.current = true;
+    return () => void (mounted.current = false);
+  }, []);
   const run = useCallback(
     async (...args: A): Promise<R | undefined> => {
       setRunning(true);

@@ -3,6 +3,7 @@ import { api, withQuery } from '../api';
 import { Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
 import { currencyDigits, day, money, num, pct } from '../format';
 import { useAction, useApi } from '../hooks';
+import { employeesOf, useActing } from '../acting';
 import { Link, navigate, useQueryState, useTitle } from '../router';
 import type { RecoveryItem, RecoveryList as List } from '../types';
 import { ReasonSelect, SEGMENT_LABEL, SegmentSelect, TeamSelect, useTeams } from './common';
@@ -84,6 +85,10 @@ function Explanation({ item }: { item: RecoveryItem }) {
 
 function StartCycle({ filter, currency, onClose }: { filter: Record<string, string>; currency: string; onClose: () => void }) {
   const teams = useTeams();
+  const { employee } = useActing();
+  const employees = employeesOf(useApi<unknown>('/api/v1/employees').data).filter((e) => e.role === 'agent' || e.role === 'executive' || e.role === 'manager' || e.id === employee?.id);
+  const [excluded, setExcluded] = useState<Set<number>>(new Set());
+  const members = employees.filter((e) => !excluded.has(e.id)).map((e) => ({ employeeId: e.id, role: e.role === 'executive' || e.role === 'manager' ? e.role : 'agent' }));
   const today = new Date().toISOString().slice(0, 10);
   const inMonth = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
   const describe = [filter.state || 'lost and sleeping', filter.segment && SEGMENT_LABEL[filter.segment], filter.reason, filter.team].filter(Boolean).join(', ');
@@ -107,6 +112,8 @@ function StartCycle({ filter, currency, onClose }: { filter: Record<string, stri
       holdoutShare: Number(form.holdoutShare) / 100,
       currency,
       offerBudget: Math.round(Number(form.budget) * 10 ** currencyDigits(currency)),
+      members,
+      ...(employee ? { createdBy: employee.id } : {}),
     });
     await api.post(`/api/v1/cycles/${created.id}/start`, {});
     navigate(`/cycles/${created.id}`);
@@ -147,6 +154,26 @@ function StartCycle({ filter, currency, onClose }: { filter: Record<string, stri
           At most (customers)
           <input type="number" min={1} value={form.maxTargets} onChange={set('maxTargets')} style={{ width: 90 }} />
         </label>
+        <div className="field" style={{ width: '100%' }}>
+          Who works on it ({members.length}: agents call, executives take a handful of the most valuable customers themselves)
+          <div className="row" style={{ gap: 10 }}>
+            {employees.map((e) => (
+              <label key={e.id} className="row" style={{ gap: 4, color: 'var(--ink)' }}>
+                <input
+                  type="checkbox"
+                  checked={!excluded.has(e.id)}
+                  onChange={(ev) => {
+                    const next = new Set(excluded);
+                    if (ev.target.checked) next.delete(e.id);
+                    else next.add(e.id);
+                    setExcluded(next);
+                  }}
+                />
+                {e.name} <span className="muted small">{e.role === 'executive' || e.role === 'manager' ? e.role : 'agent'}</span>
+              </label>
+            ))}
+          </div>
+        </div>
         <button className="primary" type="submit" disabled={start.running}>
           {start.running ? 'Starting…' : 'Create and start'}
         </button>

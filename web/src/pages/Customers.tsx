@@ -1,0 +1,209 @@
+import { useEffect, useState } from 'react';
+import { withQuery } from '../api';
+import { Badge, Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
+import { currencyDigits, day, money, num, pct } from '../format';
+import { useApi } from '../hooks';
+import { Link, useQueryState, useTitle } from '../router';
+import { ReasonSelect, SEGMENT_LABEL, SegmentSelect, STATES, TeamSelect } from './common';
+
+interface CustomerRow {
+  id: number;
+  externalId: string;
+  name: string | null;
+  company: string | null;
+  email: string | null;
+  country: string | null;
+  team: string | null;
+  teamName: string | null;
+  employee: string | null;
+  employeeName: string | null;
+  state: string | null;
+  stateSince: string | null;
+  doNotContact: boolean;
+  segment: string | null;
+  pAlive: number | null;
+  clv: number | null;
+  clvCurrency: string | null;
+  clvReporting: number | null;
+  expectedValue: number | null;
+  expectedValueCurrency: string | null;
+  reasonCode: string | null;
+  reasonLabel: string | null;
+  lastOrderAt: string | null;
+}
+
+interface CustomerPage {
+  items: CustomerRow[];
+  page: number;
+  limit: number;
+  next: string | null;
+  total: { count: number; exact: boolean } | null;
+  reportingCurrency: string;
+}
+
+const LIMIT = 50;
+const FILTERS = ['q', 'state', 'segment', 'reason', 'team', 'pAliveMin', 'pAliveMax', 'clvMin', 'clvMax', 'doNotContact'] as const;
+const COLUMNS: [string, string | null][] = [
+  ['Customer', 'name'],
+  ['State', 'state'],
+  ['Segment', null],
+  ['Team', null],
+  ['Reason', null],
+  ['P(alive)', 'p_alive'],
+  ['CLV', 'clv'],
+  ['Recovery value', 'expected_value'],
+  ['Last order', 'last_order'],
+];
+const NUMERIC = new Set(['p_alive', 'clv', 'expected_value']);
+
+/** A text field that applies its value after typing pauses (search) or on leaving it (bounds). */
+function Field({ label, value, onApply, type = 'text', width, placeholder, debounce = 0 }: { label: string; value: string; onApply: (v: string) => void; type?: string; width?: number; placeholder?: string; debounce?: number }) {
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  useEffect(() => {
+    if (!debounce || text === value) return;
+    const t = window.setTimeout(() => onApply(text), debounce);
+    return () => window.clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [text]);
+  return (
+    <label>
+      {label}
+      <input
+        aria-label={label}
+        type={type}
+        step="any"
+        value={text}
+        placeholder={placeholder}
+        style={width ? { width } : undefined}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={() => text !== value && onApply(text)}
+        onKeyDown={(e) => e.key === 'Enter' && onApply(text)}
+      />
+    </label>
+  );
+}
+
+export default function Customers() {
+  useTitle('Customers');
+  const [q, setQ] = useQueryState();
+  const filters: Record<string, string> = Object.fromEntries(FILTERS.map((f) => [f, q.get(f) ?? '']));
+  const sort = q.get('sort') ?? 'name';
+  const order = q.get('order') ?? '';
+  const page = Number(q.get('page') ?? '1');
+  const path = withQuery('/api/v1/customers', { ...filters, sort, order, page, limit: LIMIT });
+  const { data, error, loading } = useApi<CustomerPage>(path);
+  const currency = data?.reportingCurrency ?? 'EUR';
+  const scale = 10 ** currencyDigits(currency);
+  const set = (k: string) => (v: string) => setQ({ [k]: v, page: null });
+  const setSort = (key: string) => setQ({ sort: key, order: key === sort ? (order === 'asc' ? 'desc' : order === 'desc' ? 'asc' : NUMERIC.has(key) || key === 'last_order' ? 'asc' : 'desc') : null, page: null });
+  const exportHref = withQuery('/api/v1/customers/export.csv', { ...filters, sort, order });
+  return (
+    <>
+      <PageHeader title="Customers">
+        <a href={exportHref} download className="button-link">
+          <button type="button">Export this view (CSV)</button>
+        </a>
+      </PageHeader>
+      <div className="filters" role="search">
+        <Field label="Search" value={filters.q!} onApply={set('q')} placeholder="name, company, id, e-mail" width={220} debounce={300} />
+        <label>
+          State
+          <select value={filters.state} onChange={(e) => set('state')(e.target.value)} aria-label="State">
+            <option value="">any state</option>
+            {STATES.map((s) => (
+              <option key={s} value={s}>
+                {s.replace('_', ' ')}
+              </option>
+            ))}
+            <option value="lost,sleeping">lost or sleeping</option>
+          </select>
+        </label>
+        <SegmentSelect value={filters.segment!} onChange={set('segment')} />
+        <ReasonSelect value={filters.reason!} onChange={set('reason')} />
+        <TeamSelect value={filters.team!} onChange={set('team')} />
+        <Field label="P(alive) from %" type="number" width={70} value={filters.pAliveMin ? String(Number(filters.pAliveMin) * 100) : ''} onApply={(v) => set('pAliveMin')(v === '' ? '' : String(Number(v) / 100))} />
+        <Field label="to %" type="number" width={70} value={filters.pAliveMax ? String(Number(filters.pAliveMax) * 100) : ''} onApply={(v) => set('pAliveMax')(v === '' ? '' : String(Number(v) / 100))} />
+        <Field label={`CLV from (${currency})`} type="number" width={90} value={filters.clvMin ? String(Number(filters.clvMin) / scale) : ''} onApply={(v) => set('clvMin')(v === '' ? '' : String(Math.round(Number(v) * scale)))} />
+        <Field label={`to (${currency})`} type="number" width={90} value={filters.clvMax ? String(Number(filters.clvMax) / scale) : ''} onApply={(v) => set('clvMax')(v === '' ? '' : String(Math.round(Number(v) * scale)))} />
+        <label>
+          Contact
+          <select value={filters.doNotContact} onChange={(e) => set('doNotContact')(e.target.value)} aria-label="Do not contact">
+            <option value="">anyone</option>
+            <option value="false">may be contacted</option>
+            <option value="true">do not contact</option>
+          </select>
+        </label>
+      </div>
+      <Card>
+        {error ? (
+          <ErrorBox error={error} />
+        ) : !data ? (
+          <Loading what="Finding the customers" />
+        ) : (
+          <>
+            <p className="muted small" data-testid="customer-total">
+              {data.total ? `${data.total.exact ? '' : 'more than '}${num(data.total.count)} customers` : ''} · CLV and recovery value in {currency}
+            </p>
+            {data.items.length === 0 ? (
+              <Empty>No customer matches these filters.</Empty>
+            ) : (
+              <div className={`table-wrap ${loading ? 'loading-overlay' : ''}`}>
+                <table data-testid="customer-table">
+                  <thead>
+                    <tr>
+                      {COLUMNS.map(([label, key]) => (
+                        <th key={label} className={key && (NUMERIC.has(key) || key === 'last_order') ? 'num' : undefined} aria-sort={key === sort ? (order === 'desc' ? 'descending' : 'ascending') : undefined}>
+                          {key ? (
+                            <button type="button" className={`sort ${key === sort ? 'on' : ''}`} onClick={() => setSort(key)}>
+                              {label} {key === sort ? (order === 'asc' ? '▲' : order === 'desc' ? '▼' : '•') : ''}
+                            </button>
+                          ) : (
+                            label
+                          )}
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.items.map((c) => (
+                      <tr key={c.id}>
+                        <td>
+                          <Link to={`/customers/${c.id}`}>{c.name ?? c.externalId}</Link> {c.doNotContact ? <Badge tone="dnc">do not contact</Badge> : null}
+                          <div className="muted small">
+                            {c.company ? `${c.company} · ` : ''}
+                            {c.externalId}
+                          </div>
+                        </td>
+                        <td className="nowrap">
+                          <StateBadge state={c.state} />
+                          <div className="muted small">{c.stateSince ? day(c.stateSince) : ''}</div>
+                        </td>
+                        <td>{c.segment ? SEGMENT_LABEL[c.segment] : '—'}</td>
+                        <td>{c.teamName ?? '—'}</td>
+                        <td className="small">{c.reasonLabel ?? c.reasonCode ?? '—'}</td>
+                        <td className="num">{pct(c.pAlive, 0)}</td>
+                        <td className="num nowrap">{c.clvReporting !== null ? money(c.clvReporting, currency) : money(c.clv, c.clvCurrency)}</td>
+                        <td className="num nowrap">{money(c.expectedValue, c.expectedValueCurrency)}</td>
+                        <td className="num nowrap">{day(c.lastOrderAt)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+            <div className="pager">
+              <span className="muted">page {page}</span>
+              <button type="button" disabled={page <= 1} onClick={() => setQ({ page: String(page - 1) })}>
+                ← Previous
+              </button>
+              <button type="button" disabled={!data.next} onClick={() => setQ({ page: String(page + 1) })}>
+                Next →
+              </button>
+            </div>
+          </>
+        )}
+      </Card>
+    </>
+  );
+}
