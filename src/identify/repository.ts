@@ -5,7 +5,9 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, LifecycleState } from '../db/schema.js';
-import type { Classification, ContractRecord, CustomerRecord } from './rules.js';
+import { pAliveFunction, type PurchaseModel } from '../stats/alive.js';
+import { DAYS_PER_UNIT } from '../stats/summary.js';
+import type { Classification, ContractRecord, CustomerRecord, ScoringModel } from './rules.js';
 import { DAY_MS } from './rules.js';
 import type { IdentifyOptions } from './schemas.js';
 
@@ -42,10 +44,21 @@ export async function withStatesLock<T>(db: Kysely<DB>, work: () => Promise<T>):
   });
 }
 
-/** The current scoring analysis and the scoring analysis before it (for "P(alive) falling"). */
-export async function scoringRuns(db: Db): Promise<{ current: { id: number; asOf: Date } | null; previousId: number | null }> {
+/** The current scoring analysis (with the purchase model it scored with), and the one before it (for "P(alive) falling"). */
+export async function scoringRuns(db: Db): Promise<ScoringRuns> {
   const current = await db.selectFrom('analysis_runs').select(['id', 'calibration_end']).where('is_current', '=', true).executeTakeFirst();
   if (!current) return { current: null, previousId: null };
+  const model = await db
+    .selectFrom('model_runs')
+    .select(['model', 'parameters', 'time_unit'])
+    .where('analysis_run_id', '=', current.id)
+    .where('selected', '=', true)
+    .where('model', 'in', ['bgnbd', 'paretonbd'])
+    .where('status', '=', 'fitted')
+    .executeTakeFirst();
+  const pAlive: ScoringModel | null = model?.parameters
+    ? { pAlive: pAliveFunction({ model: model.model, params: model.parameters } as unknown as PurchaseModel), daysPerUnit: DAYS_PER_UNIT[model.time_unit] }
+    : null;
   const previous = await db
     .selectFrom('analysis_runs')
     .select('id')
@@ -56,7 +69,12 @@ export async function scoringRuns(db: Db): Promise<{ current: { id: number; asOf
     .orderBy('calibration_end', 'desc')
     .orderBy('id', 'desc')
     .executeTakeFirst();
-  return { current: { id: current.id, asOf: current.calibration_end }, previousId: previous?.id ?? null };
+  return { current: { id: current.id, asOf: current.calibration_end, model: pAlive }, previousId: previous?.id ?? null };
+}
+
+export interface ScoringRuns {
+  current: { id: number; asOf: Date; model: ScoringModel | null } | null;
+  previousId: number | null;
 }
 
 export async function lastRecompute(db: Db): Promise<{ id: number; asOf: Date } | null> {
@@ -94,7 +112,7 @@ export async function batchRanges(db: Db, size: number): Promise<{ lo: number; h
  * array element.
  */
 type RecordTuple = [
-  /** id, since (ms), team, stored state entered (ms), stored latent need (1/0), complaints recent, before, P(alive), previous P(alive), CLV */
+  /** id, since (ms), team, stored state entered (ms), stored latent need (1/0), complaints recent, before, P(alive), previous P(alive), CLV, x, t_x and T (days) */
   numbers: (number | null)[],
   /** channel, country, stored state, order currency, score currency, the stored state's rule */
   texts: (string | null)[],
@@ -130,7 +148,7 @@ export async function customerRecords(
   db: Db,
   range: { lo: number; hi: number },
   o: IdentifyOptions & { asOf: Date },
-  runs: { current: { id: number; asOf: Date } | null; previousId: number | null },
+  runs: ScoringRuns,
 ): Promise<BatchRecord[]> {
   const lo = sql`${range.lo}::bigint`;
   const hi = sql`${range.hi}::bigint`;
@@ -141,7 +159,7 @@ export async function customerRecords(
   const { rows } = await sql<{ batch: string | null }>`
     SELECT json_agg(json_build_array(
              ARRAY[c.id, ${epochMs('coalesce(c.acquired_at, c.created_at)')}, c.team_id, ${epochMs('st.entered_at')}, st.latent_need::int,
-                   i.complaints_recent, i.complaints_before, sc.p_alive, sp.p_alive, sc.clv]::float8[],
+                   i.complaints_recent, i.complaints_before, sc.p_alive, sp.p_alive, sc.clv, sc.frequency, sc.recency_days, sc.age_days]::float8[],
              ARRAY[c.acquisition_channel, c.country::text, st.state, o.currency, sc.currency::text, st.evidence->>'rule'],
              st.latent_need_evidence, k.numbers, k.texts, o.days, o.amounts, i.need_at) ORDER BY c.id)::text AS batch
     FROM customers c
@@ -175,7 +193,7 @@ export async function customerRecords(
   const tuples = JSON.parse(rows[0]?.batch ?? '[]') as RecordTuple[];
 
   return tuples.map(([numbers, texts, storedLatentEvidence, contractNumbers, contractTexts, orderDays, orderAmounts, needAt]) => {
-    const [customerId, sinceMs, teamId, storedEnteredMs, storedLatentNeed, complaintsRecent, complaintsBefore, pAlive, pAlivePrevious, clv] = numbers;
+    const [customerId, sinceMs, teamId, storedEnteredMs, storedLatentNeed, complaintsRecent, complaintsBefore, pAlive, pAlivePrevious, clv, x, txDays, tDays] = numbers;
     const [channel, country, storedState, orderCurrency, scoreCurrency, storedRule] = texts as [string | null, string | null, LifecycleState | null, string | null, string | null, string | null];
     const contracts: ContractRecord[] = [];
     if (contractNumbers) {
@@ -201,7 +219,15 @@ export async function customerRecords(
       scores:
         pAlive === null || !runs.current
           ? null
-          : { analysisRunId: runs.current.id, asOf: runs.current.asOf, pAlive, pAlivePrevious, clv: clv!, currency: scoreCurrency! },
+          : {
+              analysisRunId: runs.current.id,
+              asOf: runs.current.asOf,
+              pAlive,
+              pAlivePrevious,
+              clv: clv!,
+              currency: scoreCurrency!,
+              history: runs.current.model ? { x: x!, txDays: txDays!, tDays: tDays!, model: runs.current.model } : null,
+            },
       stored: storedState && storedEnteredMs !== null ? { state: storedState, enteredAt: new Date(storedEnteredMs), rule: storedRule } : null,
     };
     return { record, storedLatent: storedState ? { flag: storedLatentNeed === 1, evidence: storedLatentEvidence } : null };

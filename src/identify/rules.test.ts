@@ -124,6 +124,23 @@ describe('sleeping', () => {
     expect(r.transitions.at(-1)).toMatchObject({ analysisRunId: 7, reason: { rule: 'p_alive_low', pAlive: 0.25 }, loss: { value: 9_000, forecast: 4_321, basis: 'trailing_12m' } });
   });
 
+  it('by P(alive), entered on the day the model says P(alive) fell below the threshold, not on the analysis day', () => {
+    // A model whose P(alive) falls by 0.1 per week of silence: 0.3 is crossed 7 weeks after the last purchase.
+    const model = { pAlive: (_x: number, tx: number, T: number) => Math.max(0, 1 - (T - tx) / 10), daysPerUnit: 7 };
+    const f = facts({
+      orders: { days: 4, firstDay: d('2023-01-01'), lastDay: d('2025-01-01'), medianGapDays: 30 },
+      // First purchase 2023-01-01, last 2025-01-01 (731 days later), scored on 2025-06-01 (882 days).
+      scores: { analysisRunId: 7, asOf: d('2025-06-01'), pAlive: 0.1, pAlivePrevious: null, clv: 0, currency: 'EUR', history: { x: 3, txDays: 731, tDays: 882, model } },
+    });
+    const r = classify(f, rules, AS_OF);
+    expect(r.state).toBe('sleeping');
+    // P(alive) is 0.3 on day 49 after the last purchase (2025-02-19) and below it from the next day.
+    expect(r.enteredAt).toEqual(d('2025-02-20'));
+    // A model already below the threshold at the last purchase dates the sleep from that purchase, never before it.
+    const always = classify({ ...f, scores: { ...f.scores!, history: { ...f.scores!.history!, model: { pAlive: () => 0.1, daysPerUnit: 7 } } } }, rules, AS_OF);
+    expect(always.enteredAt).toEqual(d('2025-01-01'));
+  });
+
   it('P(alive) above the threshold keeps a scored customer awake whatever the gap', () => {
     const r = classify(
       facts({ orders: { days: 4, firstDay: d('2023-01-01'), lastDay: d('2024-06-01'), medianGapDays: 30 }, scores: { analysisRunId: 7, asOf: d('2025-06-01'), pAlive: 0.7, pAlivePrevious: null, clv: 1, currency: 'EUR' } }),

@@ -25,9 +25,16 @@
  * evidence — a new contract, a purchase — never just a model's changed opinion.
  */
 import type { LifecycleState } from '../db/schema.js';
+import { pAliveCrossing, type PAliveFunction } from '../stats/alive.js';
 import type { RuleOptions } from './schemas.js';
 
 export const DAY_MS = 86_400_000;
+
+/** The fitted purchase model of the current analysis: P(alive | x, t_x, T) in its time unit. */
+export interface ScoringModel {
+  pAlive: PAliveFunction;
+  daysPerUnit: number;
+}
 
 /** A span of continuous contract coverage and the contracts that ended it. */
 export interface Island {
@@ -87,7 +94,16 @@ export interface CustomerFacts {
     needAfterContractExit: number;
     needAfterLastOrder: number;
   };
-  scores: { analysisRunId: number; asOf: Date; pAlive: number; pAlivePrevious: number | null; clv: number; currency: string } | null;
+  scores: {
+    analysisRunId: number;
+    asOf: Date;
+    pAlive: number;
+    pAlivePrevious: number | null;
+    clv: number;
+    currency: string;
+    /** The scored history (repeat purchases, recency and age in days) and the model that scored it. */
+    history?: { x: number; txDays: number; tDays: number; model: ScoringModel } | null;
+  } | null;
   /** The state stored so far and the rule that set it (e.g. `recovery_call` for a win-back agreed on a call). */
   stored: { state: LifecycleState; enteredAt: Date; rule?: string | null } | null;
 }
@@ -400,9 +416,10 @@ export function timeline(facts: CustomerFacts, options: RuleOptions, asOf: Date)
   const lastAt = events.at(-1)!.at;
   if (scoresUsable) {
     if (s.pAlive < options.sleepingPAlive) {
+      const fellAsleep = fellAsleepAt(s, options.sleepingPAlive);
       events.push({
         state: 'sleeping',
-        at: s.asOf > lastAt ? s.asOf : lastAt,
+        at: fellAsleep > lastAt ? fellAsleep : lastAt,
         reason: { rule: 'p_alive_low', pAlive: round(s.pAlive), threshold: options.sleepingPAlive, lastPurchase: day(o.lastDay) },
         loss: { ...loss, forecast: s.currency === o.currency ? s.clv : null },
         analysisRunId: s.analysisRunId,
@@ -420,6 +437,23 @@ export function timeline(facts: CustomerFacts, options: RuleOptions, asOf: Date)
     }
   }
   return events;
+}
+
+/**
+ * The day the model's P(alive) for this history fell below the threshold — the customer has been asleep since
+ * then, not since the analysis noticed it (dating every sleeper at the analysis would pile a first analysis's
+ * sleepers into its own month). Without the history or the model: the analysis date.
+ */
+function fellAsleepAt(s: NonNullable<CustomerFacts['scores']>, threshold: number): Date {
+  const h = s.history;
+  if (!h) return s.asOf;
+  const u = h.model.daysPerUnit;
+  // To a quarter of a day: the date is what counts.
+  const crossing = pAliveCrossing(h.model.pAlive, h.x, h.txDays / u, h.tDays / u, threshold, 0.25 / u);
+  if (crossing === null) return s.asOf;
+  // The first whole day on which P(alive) is below the threshold.
+  const daysBeforeScoring = Math.floor(h.tDays - crossing * u);
+  return new Date(s.asOf.getTime() - Math.max(0, daysBeforeScoring) * DAY_MS);
 }
 
 /** Signals that an active customer may be about to leave (empty: none). */

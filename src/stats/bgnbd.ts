@@ -272,6 +272,12 @@ export function bgNbdPAlive(params: BgNbdParams, x: number, tx: number, T: numbe
   return pAliveOf(scorer(params), x, tx, T);
 }
 
+/** P(alive | x, t_x, T) (FHL 2005 eq. 13) as a function of the history, the parameter terms computed once. */
+export function bgNbdPAliveFunction(params: BgNbdParams): (x: number, tx: number, T: number) => number {
+  const s = scorer(params);
+  return (x, tx, T) => pAliveOf(s, x, tx, T);
+}
+
 /**
  * E[Y(t) | x, t_x, T], the expected transactions in (T, T + t] of a customer with that history
  * (FHL 2005 eq. 10): (a+b+x−1) · G · P(alive), G as in `aliveExpectation`.

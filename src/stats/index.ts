@@ -14,3 +14,4 @@ export * from './gammagamma.js';
 export * from './sbg.js';
 export * from './clv.js';
 export * from './validation.js';
+export * from './alive.js';
