@@ -63,6 +63,21 @@ describe('contact rules', () => {
     expect(refusalType({}, { at: new Date('2025-07-10T07:30:00Z') })).toBe('allowed');
   });
 
+  it('follow the customer’s clock across the daylight-saving switches, on the day itself', () => {
+    // Berlin springs forward on 2025-03-30 (02:00 → 03:00): 07:30 UTC is 08:30 the day before, 09:30 that day.
+    expect(refusalType({}, { at: new Date('2025-03-29T07:30:00Z') })).toBe('quiet_hours');
+    expect(refusalType({}, { at: new Date('2025-03-30T07:30:00Z') })).toBe('allowed');
+    // …and falls back on 2025-10-26: 07:30 UTC is 09:30 the day before, 08:30 that day.
+    expect(refusalType({}, { at: new Date('2025-10-25T07:30:00Z') })).toBe('allowed');
+    expect(refusalType({}, { at: new Date('2025-10-26T07:30:00Z') })).toBe('quiet_hours');
+    // New York switches three weeks earlier (2025-03-09): 13:30 UTC is 08:30 EST, then 09:30 EDT.
+    expect(refusalType({ timeZone: 'America/New_York' }, { at: new Date('2025-03-08T13:30:00Z') })).toBe('quiet_hours');
+    expect(refusalType({ timeZone: 'America/New_York' }, { at: new Date('2025-03-09T13:30:00Z') })).toBe('allowed');
+    // The end of the calling hours is exclusive: 18:59 is fine, 19:00 is not (Berlin, CET).
+    expect(refusalType({}, { at: new Date('2025-03-10T17:59:00Z') })).toBe('allowed');
+    expect(refusalType({}, { at: new Date('2025-03-10T18:00:00Z') })).toBe('quiet_hours');
+  });
+
   it('let only the preferred contact person call or visit', () => {
     const facts = { preferredEmployee: { id: 7, name: 'Dana Vogel' } };
     expect(refusalType(facts, { employeeId: 3 })).toBe('preferred_person');
