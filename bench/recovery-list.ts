@@ -9,39 +9,19 @@
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { listRecovery, type RecoveryListQueryInput } from '../src/analyse/index.js';
-import { openDatabase } from '../src/db/engine.js';
-import { dropSchema, uniqueSchemaName } from '../src/db/test-support/engines.js';
+import { benchUrl, freshPostgres, generateCustomers, generateRecoveryScores } from './support.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, url: { type: 'string' }, runs: { type: 'string', default: '7' } } });
 const rows = Number(values.rows);
 const runs = Number(values.runs);
-const url = values.url ?? process.env.WINBACK_BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = uniqueSchemaName();
-const database = await openDatabase({ databaseUrl: url, schema });
+const url = benchUrl(values.url);
+const { database, schema, cleanup } = await freshPostgres(url);
 try {
   const t0 = performance.now();
-  await sql`INSERT INTO teams (code, name) SELECT 'T' || g, 'Team ' || g FROM generate_series(1, 8) g`.execute(database.db);
   // Customers in five currencies with a rate (the seeded ones) and 1 % in SEK without one: their scores have no
   // value in the reporting currency and sort last, as a scoring run writes them.
-  await sql`INSERT INTO customers (external_id, name, currency, team_id)
-            SELECT 'C' || g, 'Customer ' || g,
-                   CASE WHEN r < 0.01 THEN 'SEK' ELSE (ARRAY['EUR','EUR','EUR','EUR','GBP','CHF','USD','PLN'])[1 + floor(random() * 8)::int] END,
-                   1 + floor(random() * 8)::int
-            FROM (SELECT g, random() AS r FROM generate_series(1, ${rows}::int) g) x`.execute(database.db);
-  await sql`
-    INSERT INTO recovery_scores (customer_id, as_of, state, state_since, segment, reason_code, team_id, currency, measure,
-                                 p_recovery, value_if_recovered, cost, expected_value, explanation,
-                                 reporting_currency, exchange_rate, value_if_recovered_reporting, cost_reporting, expected_value_reporting)
-    SELECT id, '2025-01-01', CASE WHEN random() < 0.4 THEN 'lost' ELSE 'sleeping' END,
-           '2025-01-01'::timestamptz - (random() * 1000)::int * interval '1 day',
-           (ARRAY['true_friends','butterflies','barnacles','strangers'])[1 + floor(random() * 4)::int],
-           (ARRAY['price.too_expensive','price','service.poor_support','relocation','unknown','billing.error','competitor.switched'])[1 + floor(random() * 7)::int],
-           team_id, currency, 'agent_call', p, v, 1500, round(p * v)::bigint - 1500,
-           jsonb_build_object('pRecovery', jsonb_build_object('value', p), 'valueIfRecovered', jsonb_build_object('value', v, 'method', 'contract'),
-                              'cost', jsonb_build_object('amount', 1500, 'measure', 'agent_call')),
-           'EUR', rate, round(v * rate)::bigint, round(1500 * rate)::bigint, round((round(p * v)::bigint - 1500) * rate)::bigint
-    FROM (SELECT c.id, c.team_id, c.currency, 0.01 + random() * 0.4 AS p, (random() ^ 3 * 500000)::bigint AS v, x.rate
-          FROM customers c LEFT JOIN (SELECT currency::text, rate FROM exchange_rates UNION ALL SELECT 'EUR', 1) x ON x.currency = c.currency) y`.execute(database.db);
+  await generateCustomers(database, rows);
+  await generateRecoveryScores(database, 'all customers');
   // Scores are written by one INSERT … SELECT in production too; VACUUM sets the visibility map (index-only
   // checks) as autovacuum would shortly after.
   await sql`VACUUM ANALYZE recovery_scores`.execute(database.db);
@@ -101,6 +81,5 @@ try {
     }
   }
 } finally {
-  await database.close();
-  await dropSchema(url, schema);
+  await cleanup();
 }

@@ -31,7 +31,8 @@ export function formatCustomerList(list: CustomerList): string {
   ]);
   const header = ['id', 'external id', 'name', 'team', 'state', 'since', 'dnc', 'segment', 'P(alive)', 'CLV', 'recovery EV', 'reason', 'last order'];
   const customers = (n: number) => `${n} customer${n === 1 ? '' : 's'}`;
-  const total = list.total === null ? '' : list.total.exact ? customers(list.total.count) : `more than ${customers(list.total.count)}`;
+  const t = list.total;
+  const total = t === null ? '' : t.basis === 'counted' ? customers(t.count) : t.basis === 'at_least' ? `more than ${customers(t.count)}` : `about ${customers(t.count)} (estimated)`;
   const where = list.page === null ? 'after the cursor' : `page ${list.page}`;
   const lines = [table(header, rows), '', `${total}${total ? '; ' : ''}${where}, sorted by ${list.sort} ${list.order}${list.next ? ` — next page: --after ${list.next}` : ''}`];
   if (list.analysis) lines.push(`P(alive) and CLV of analysis #${list.analysis.id} as of ${day(list.analysis.asOf)}; CLV ranked in ${list.reportingCurrency}`);

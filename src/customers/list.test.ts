@@ -150,10 +150,10 @@ describeEachEngine('customer list', (engine) => {
       expect(expected.length, JSON.stringify(query)).toBeLessThan(all.length);
       const list = await listCustomers(database, { ...query, limit: 1000, sort: 'external_id' });
       expect(new Set(list.items.map((i) => i.id)), JSON.stringify(query)).toEqual(new Set(expected));
-      expect(list.total).toEqual({ count: expected.length, exact: true });
+      expect(list.total).toEqual({ count: expected.length, exact: true, basis: 'counted' });
       // On a later page the total is counted, not inferred from the page.
       const second = await listCustomers(database, { ...query, limit: 5, page: 2 });
-      expect(second.total, JSON.stringify(query)).toEqual({ count: expected.length, exact: true });
+      expect(second.total, JSON.stringify(query)).toEqual({ count: expected.length, exact: true, basis: 'counted' });
     }
   });
 
@@ -195,8 +195,8 @@ describeEachEngine('customer list', (engine) => {
   });
 
   it('counts up to countLimit and says when the total is only a lower bound', async () => {
-    expect((await listCustomers(database, { limit: 10, countLimit: 50 })).total).toEqual({ count: 50, exact: false });
-    expect((await listCustomers(database, { limit: 10, countLimit: 100_000 })).total).toEqual({ count: all.length, exact: true });
+    expect((await listCustomers(database, { limit: 10, countLimit: 50 })).total).toEqual({ count: 50, exact: false, basis: 'at_least' });
+    expect((await listCustomers(database, { limit: 10, countLimit: 100_000 })).total).toEqual({ count: all.length, exact: true, basis: 'counted' });
     expect((await listCustomers(database, { limit: 10, countLimit: 0 })).total).toBeNull();
   });
 

@@ -5,8 +5,9 @@
  *
  * Speed on a million customers comes from walking one index in the order of the sort and stopping after the page
  * (the pattern of the prioritised recovery list, src/analyse/recovery.ts): each sort is a sequence of *parts*,
- * each an ordered index walk over the table that holds the sort key, joined to `customers c` by primary key, with
- * the filters as conditions on `c` that PostgreSQL probes per row (or hashes, when it judges a filter selective).
+ * each an ordered index walk over the table that holds the sort key (joined to `customers c` only when a filter
+ * reads the customer's row), with the filters as conditions on the customer id that PostgreSQL probes per row
+ * (or hashes, when it judges a filter selective).
  * Parts of one rank are merged (the CLVs of each currency, converted); ranks follow each other — the customers
  * without a value for the key (no state, no score, no order) are the last rank, so they come last in both
  * directions, and their part is only read once the earlier ranks are exhausted.
@@ -66,8 +67,12 @@ export interface CustomerList {
   limit: number;
   /** Cursor of the next page (pass it as `after`); null on the last page. */
   next: string | null;
-  /** Matching customers: exact, or (exact false) more than `count`, which is then the countLimit. */
-  total: { count: number; exact: boolean } | null;
+  /**
+   * Matching customers (null: countLimit 0). basis 'counted': exact; 'at_least': more than `count` (the countLimit)
+   * match; 'estimate': the planner's estimate (capped at countLimit), given when counting took longer than
+   * COUNT_BUDGET_MS on PostgreSQL.
+   */
+  total: { count: number; exact: boolean; basis: 'counted' | 'at_least' | 'estimate' } | null;
   reportingCurrency: string;
   /** The current analysis whose P(alive) and CLV are shown (null: none yet). */
   analysis: { id: number; asOf: Date } | null;
@@ -94,7 +99,8 @@ interface Key {
 
 interface Part {
   rank: number;
-  from: Frag;
+  /** customers c itself, or the table `d` that holds the key (joined to customers only when a filter needs the row). */
+  from: Frag | { table: string };
   where: Frag[];
   key: Key | null;
   /** The customer id in the driving table (its index carries it as the tie-break). */
@@ -134,7 +140,18 @@ const keyText = (key: Key): Frag =>
 
 const NAME_KEY = sql`lower(coalesce(c.name, '')) COLLATE "C"`;
 const CUSTOMERS = sql`customers c`;
-const joined = (table: string) => sql`${sql.table(table)} d JOIN customers c ON c.id = d.customer_id`;
+const joined = (table: string) => ({ table });
+/**
+ * The driving table with `c` — the customer — joined only when a filter reads the customer's row (search, team,
+ * employee). Otherwise `c.id` is just the driver's customer_id: probing customers' primary key for every row
+ * walked would cost more than the walk (a deep page of a million customers reads thousands of rows).
+ */
+function fromClause(from: Part['from'], customerRow: boolean): Frag {
+  if (!('table' in from)) return from;
+  return customerRow
+    ? sql`${sql.table(from.table)} d JOIN customers c ON c.id = d.customer_id`
+    : sql`${sql.table(from.table)} d CROSS JOIN LATERAL (SELECT d.customer_id AS id) c`;
+}
 const noRow = (table: string, extra: Frag = sql`TRUE`) => sql`NOT EXISTS (SELECT 1 FROM ${sql.table(table)} x WHERE x.customer_id = c.id AND ${extra})`;
 /** Lifecycle order of the state sort. */
 const STATE_ORDER: readonly LifecycleState[] = LIFECYCLE_STATES;
@@ -186,14 +203,15 @@ async function partsOf(sort: CustomerSort, desc: boolean, ctx: SortContext): Pro
       const runId = ctx.runId;
       const currencies = await scoreCurrencies(ctx.db, runId);
       const rated = currencies.filter((cur) => ctx.conversion.rateOf(cur));
-      // Each currency's CLVs in index order, converted for the merge: amount × factor is monotone in the amount, so
+      // Each currency's CLVs in index order, converted for the merge (the currency compared as char(3), the column's
+      // type: compared as text, the column would be cast and the index not used): amount × factor is monotone in the amount, so
       // walking `clv` walks the converted value; the cursor bound on `clv` keeps the walk on the index.
       const parts: Part[] = rated.map((cur) => {
         const factor = ctx.conversion.rateOf(cur)!.factor;
         return {
           rank: 0,
           from: joined('customer_scores'),
-          where: [sql`d.analysis_run_id = ${runId}`, sql`d.currency = ${cur}`],
+          where: [sql`d.analysis_run_id = ${runId}`, sql`d.currency = ${cur}::char(3)`],
           key: {
             expr: sql`(d.clv * ${factor}::numeric)`,
             type: 'numeric',
@@ -205,7 +223,7 @@ async function partsOf(sort: CustomerSort, desc: boolean, ctx: SortContext): Pro
       });
       const unrated = currencies.filter((cur) => !rated.includes(cur));
       if (unrated.length > 0) {
-        parts.push({ rank: 1, from: joined('customer_scores'), where: [sql`d.analysis_run_id = ${runId}`, sql`d.currency IN (${sql.join(unrated)})`], key: null, id: sql`d.customer_id` });
+        parts.push({ rank: 1, from: joined('customer_scores'), where: [sql`d.analysis_run_id = ${runId}`, sql`d.currency IN (${sql.join(unrated.map((u) => sql`${u}::char(3)`))})`], key: null, id: sql`d.customer_id` });
       }
       parts.push({ rank: 2, from: CUSTOMERS, where: [noRow('customer_scores', sql`x.analysis_run_id = ${runId}`)], key: null, id: sql`c.id` });
       return parts;
@@ -247,7 +265,10 @@ async function partsOf(sort: CustomerSort, desc: boolean, ctx: SortContext): Pro
 // ---- Filters -------------------------------------------------------------------------------------------------
 
 interface Filters {
+  /** Conditions on `c`; all but `customerRow` ones use only c.id. */
   conditions: Frag[];
+  /** Whether a condition reads a column of the customer's row (not just its id). */
+  customerRow: boolean;
 }
 
 /** Escapes LIKE wildcards so a search for "50%" finds "50%" (backslash is LIKE's default escape). */
@@ -255,6 +276,7 @@ const likePrefix = (q: string) => q.toLowerCase().replace(/[\\%_]/g, (m) => `\\$
 
 async function buildFilters(db: Database['db'], q: CustomerListQuery, runId: number | null, conversion: Conversion): Promise<Filters> {
   const conditions: Frag[] = [];
+  const customerRow = q.q !== undefined || q.team !== undefined || q.employee !== undefined;
   if (q.q !== undefined) {
     if (q.match === 'prefix') {
       // The expressions of the search indexes (migration 0010), so each alternative is an index range.
@@ -314,7 +336,7 @@ async function buildFilters(db: Database['db'], q: CustomerListQuery, runId: num
     const dnc = sql`EXISTS (SELECT 1 FROM contact_preferences p WHERE p.customer_id = c.id AND p.do_not_contact)`;
     conditions.push(q.doNotContact ? dnc : sql`NOT ${dnc}`);
   }
-  return { conditions };
+  return { conditions, customerRow };
 }
 
 // ---- Cursor --------------------------------------------------------------------------------------------------
@@ -385,7 +407,7 @@ async function readRank(db: Database['db'], parts: Part[], filters: Filters, des
     const keyed = part.key ? keyText(part.key) : sql`NULL::text`;
     const typed = part.key ? part.key.expr : sql`NULL`;
     return sql`SELECT ${part.id} AS customer_id, ${keyed} AS sort_key, ${typed} AS k
-               FROM ${part.from} WHERE ${where.length ? sql.join(where, sql` AND `) : sql`TRUE`}
+               FROM ${fromClause(part.from, filters.customerRow)} WHERE ${where.length ? sql.join(where, sql` AND `) : sql`TRUE`}
                ORDER BY ${order} LIMIT ${n}`;
   });
   if (queries.length === 1) {
@@ -525,12 +547,34 @@ async function details(database: Database, ids: number[], runId: number | null, 
   });
 }
 
-async function countMatches(database: Database, filters: Filters, cap: number): Promise<{ count: number; exact: boolean }> {
+/**
+ * How long the total may take on PostgreSQL before an estimate is given instead. A count up to countLimit is
+ * quick when matches are dense (it stops early) but must visit every candidate when they are rare and the filters
+ * have no index in common (e.g. state + segment + team: 0.5 % of a million customers); the page itself stays fast.
+ */
+export const COUNT_BUDGET_MS = 120;
+
+type Total = NonNullable<CustomerList['total']>;
+
+async function countMatches(database: Database, filters: Filters, cap: number): Promise<Total> {
   const where = filters.conditions.length ? sql.join(filters.conditions, sql` AND `) : sql`TRUE`;
   // Counting stops after cap + 1 matches: enough to say "more than cap" without reading every match.
-  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM customers c WHERE ${where} LIMIT ${cap + 1}) x`.execute(database.db);
-  const n = Number(rows[0]?.n ?? 0);
-  return n > cap ? { count: cap, exact: false } : { count: n, exact: true };
+  const count = sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM customers c WHERE ${where} LIMIT ${cap + 1}) x`;
+  const counted = (n: number): Total => (n > cap ? { count: cap, exact: false, basis: 'at_least' } : { count: n, exact: true, basis: 'counted' });
+  if (database.engine !== 'postgresql') return counted(Number((await count.execute(database.db)).rows[0]?.n ?? 0));
+  try {
+    const n = await database.db.transaction().execute(async (trx) => {
+      await sql.raw(`SET LOCAL statement_timeout = ${COUNT_BUDGET_MS}`).execute(trx);
+      return Number((await count.execute(trx)).rows[0]?.n ?? 0);
+    });
+    return counted(n);
+  } catch (error) {
+    // 57014: canceled by the statement timeout. Anything else is a real failure.
+    if ((error as { code?: string }).code !== '57014') throw error;
+    const { rows } = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`EXPLAIN (FORMAT JSON) SELECT 1 FROM customers c WHERE ${where}`.execute(database.db);
+    const estimate = Math.round(Number(rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0));
+    return { count: Math.min(estimate, cap), exact: false, basis: 'estimate' };
+  }
 }
 
 /** One page of the customer list (GET /api/v1/customers, `winback customers list`). */
@@ -544,7 +588,7 @@ export async function listCustomers(database: Database, input: CustomerListQuery
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
   let total: CustomerList['total'] = null;
-  if (!cursor && !more && (page.length > 0 || offset === 0)) total = { count: offset + page.length, exact: true };
+  if (!cursor && !more && (page.length > 0 || offset === 0)) total = { count: offset + page.length, exact: true, basis: 'counted' };
   else if (q.countLimit > 0) total = await countMatches(database, ctx.filters, q.countLimit);
   return {
     items: await details(database, page.map((r) => r.customer_id), ctx.runId, ctx.conversion),
