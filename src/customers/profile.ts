@@ -193,8 +193,8 @@ export function explainScores(s: {
 }): string {
   const sinceLast = s.ageDays - s.recencyDays;
   return (
-    `${MODEL_NAMES[s.model ?? ''] ?? 'The purchase model'} as of ${s.asOf.toISOString().slice(0, 10)}: ${s.frequency} repeat purchase(s) in ${s.ageDays} days since the first, ` +
-    `the last ${sinceLast} days before the as-of date → P(alive) ${(s.pAlive * 100).toFixed(1)}%, ${s.expected365.toFixed(2)} purchases expected in the next 365 days; ` +
+    `${MODEL_NAMES[s.model ?? ''] ?? 'The purchase model'} as of ${s.asOf.toISOString().slice(0, 10)}: ${s.frequency} repeat purchase(s) in the ${s.ageDays} days since the first, ` +
+    `the last of them ${sinceLast} days before the as-of date → P(alive) ${(s.pAlive * 100).toFixed(1)}%, ${s.expected365.toFixed(2)} purchases expected in the next 365 days; ` +
     `expected spend per purchase ${formatMinor(s.expectedSpend, s.currency)} ${s.currency} (Gamma-Gamma) × margin ${s.marginRatio.toFixed(2)} → CLV ${formatMinor(s.clv, s.currency)} ${s.currency}`
   );
 }
