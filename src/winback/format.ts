@@ -118,7 +118,12 @@ export function formatWorkspace(w: CallWorkspace): string {
   }
   for (const i of w.recentInteractions.slice(0, 5)) lines.push(`  ${day(i.occurredAt)} ${i.type}${i.severity ? ` (${i.severity})` : ''}: ${i.summary ?? ''}`);
   for (const p of w.previousCalls) lines.push(`  earlier call ${day(p.occurredAt)} by ${p.employee}: ${p.outcome}${p.customerExplanation ? ` — "${p.customerExplanation}"` : ''}`);
-  if (w.preferences?.doNotContact) lines.push(`  DO NOT CONTACT since ${day(w.preferences.doNotContactAt)} (${w.preferences.doNotContactSource ?? ''})`);
+  const p = w.preferences;
+  if (p.doNotContact) lines.push(`  DO NOT CONTACT since ${day(p.doNotContactAt)} (${p.doNotContactSource ?? ''})`);
+  else if (p.stated) {
+    const hours = p.contactHoursStart && p.contactHoursEnd ? `, ${p.contactHoursStart}–${p.contactHoursEnd}` : '';
+    lines.push(`  prefers ${p.allowedChannels?.join(', ') ?? 'any channel'}${hours}${p.preferredEmployee ? `, contact person ${p.preferredEmployee.name}` : ''}`);
+  }
   lines.push(w.callNow.allowed ? '  a call is allowed now' : `  a call now is REFUSED by rule ${w.callNow.rule}: ${w.callNow.message}`);
   if (w.budget) lines.push(`  offer budget left ${money(w.budget.remaining, w.budget.currency)} of ${money(w.budget.total, w.budget.currency)}`);
   lines.push('', 'The call: apologise → listen → diagnose and verify the reason → support → offer → outcome', '', formatProposals(w.offers));

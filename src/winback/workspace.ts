@@ -9,6 +9,7 @@ import { contactHistory, type ContactLogRow } from '../contact/repository.js';
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../contact/schemas.js';
 import { evaluateContactRequest } from '../contact/service.js';
 import { loadConversion } from '../currency/service.js';
+import { readPreferences, type ContactPreferencesView } from '../customers/profile.js';
 import type { Database } from '../db/engine.js';
 import type { DB } from '../db/schema.js';
 import { valueBasis } from './calls.js';
@@ -82,16 +83,7 @@ export interface CallWorkspace {
     nextStep: string | null;
   }[];
   contacts: ContactLogRow[];
-  preferences: {
-    allowedChannels: string[];
-    maxContacts: number | null;
-    perDays: number | null;
-    preferredEmployee: string | null;
-    hours: { start: string; end: string } | null;
-    doNotContact: boolean;
-    doNotContactAt: Date | null;
-    doNotContactSource: string | null;
-  } | null;
+  preferences: ContactPreferencesView;
   /** May this employee phone the customer now? The same check the call will pass. */
   callNow: { allowed: boolean; rule: string | null; message: string | null };
   budget: { total: number; committed: number; remaining: number; currency: string } | null;
@@ -202,12 +194,6 @@ export async function callWorkspace(database: Database, customerId: number, inpu
         .orderBy('r.occurred_at', 'desc')
         .limit(20)
         .execute();
-      const prefs = await trx
-        .selectFrom('contact_preferences as p')
-        .leftJoin('employees as e', 'e.id', 'p.preferred_employee_id')
-        .select(['p.allowed_channels', 'p.max_contacts', 'p.per_days', 'e.name as preferred', 'p.contact_hours_start', 'p.contact_hours_end', 'p.do_not_contact', 'p.do_not_contact_at', 'p.do_not_contact_source'])
-        .where('p.customer_id', '=', customerId)
-        .executeTakeFirst();
       const decision = await evaluateContactRequest({ db: trx }, { customerId, channel: 'phone', at, action: 'contact', employeeId: q.employeeId, cycleId: q.cycleId, requestedByCustomer: target?.status === 'callback' }, policy);
       const departure = await departureOf(trx, customerId);
 
@@ -284,18 +270,7 @@ export async function callWorkspace(database: Database, customerId: number, inpu
           nextStep: r.next_step,
         })),
         contacts: await contactHistory(trx, customerId, 20),
-        preferences: prefs
-          ? {
-              allowedChannels: prefs.allowed_channels,
-              maxContacts: prefs.max_contacts,
-              perDays: prefs.per_days,
-              preferredEmployee: prefs.preferred,
-              hours: prefs.contact_hours_start && prefs.contact_hours_end ? { start: prefs.contact_hours_start, end: prefs.contact_hours_end } : null,
-              doNotContact: prefs.do_not_contact,
-              doNotContactAt: prefs.do_not_contact_at,
-              doNotContactSource: prefs.do_not_contact_source,
-            }
-          : null,
+        preferences: await readPreferences(trx, customerId),
         callNow: decision.allowed ? { allowed: true, rule: null, message: null } : { allowed: false, rule: decision.refusal.type, message: decision.message },
         budget,
         offers,

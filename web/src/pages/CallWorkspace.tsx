@@ -28,7 +28,7 @@ interface Workspace {
   target: { rank: number; status: string; attempts: number; pRecovery: number; valueIfRecovered: number; expectedValue: number; currency: string | null; claimExpiresAt: string | null } | null;
   recentInteractions: { type: string; occurredAt: string; severity: string | null; summary: string | null }[];
   previousCalls: { id: number; occurredAt: string; employee: string; outcome: string; customerExplanation: string | null; diagnosedReason: string | null; nextStep: string | null }[];
-  preferences: { allowedChannels: string[]; hours: { start: string; end: string } | null; doNotContact: boolean; preferredEmployee: string | null } | null;
+  preferences: { stated: boolean; allowedChannels: string[] | null; contactHoursStart: string | null; contactHoursEnd: string | null; doNotContact: boolean; preferredEmployee: { name: string } | null };
   callNow: { allowed: boolean; rule: string | null; message: string | null };
   budget: { total: number; committed: number; remaining: number; currency: string } | null;
   offers: Proposal[];
@@ -103,12 +103,13 @@ function Story({ w }: { w: Workspace }) {
             </dd>
           </>
         ) : null}
-        {w.preferences ? (
+        {w.preferences.stated ? (
           <>
             <dt>Preferences</dt>
             <dd>
-              {w.preferences.doNotContact ? <Badge tone="dnc">DO NOT CONTACT</Badge> : null} channels {w.preferences.allowedChannels.join(', ')}
-              {w.preferences.hours ? `, ${w.preferences.hours.start}–${w.preferences.hours.end}` : ''}
+              {w.preferences.doNotContact ? <Badge tone="dnc">DO NOT CONTACT</Badge> : null} channels {w.preferences.allowedChannels?.join(', ') ?? 'any'}
+              {w.preferences.contactHoursStart && w.preferences.contactHoursEnd ? `, ${w.preferences.contactHoursStart}–${w.preferences.contactHoursEnd}` : ''}
+              {w.preferences.preferredEmployee ? `, contact person ${w.preferences.preferredEmployee.name}` : ''}
             </dd>
           </>
         ) : null}
