@@ -143,6 +143,10 @@ describeEachEngine('a full rescue cycle over the HTTP API, on the demo company',
     const entry = (feedback.body.customers as { customerId: number; reason: { code: string }; words: { call: { explanation: string } | null } }[]).find((c) => c.customerId === declined.customerId);
     expect(entry).toMatchObject({ reason: { code: 'service.slow_response' }, words: { call: { explanation: conversation.customerExplanation } } });
 
+    const done = await api('GET', `/api/v1/cycles/${cycleId}/targets?status=done,callback`);
+    expect(done.status).toBe(200);
+    expect(new Set((done.body.targets as { customerId: number }[]).map((t) => t.customerId))).toEqual(new Set([won.customerId, declined.customerId, refusing.customerId, considering.customerId]));
+
     expect((await api('POST', `/api/v1/cycles/${cycleId}/close`)).body).toMatchObject({ status: 'closed' });
     expect(await api('POST', `/api/v1/cycles/${cycleId}/next-call`, { employeeId: agents[0], at: AT })).toMatchObject({ status: 409, body: { error: { code: 'cycle_status' } } });
   });

@@ -81,6 +81,11 @@ it('`winback cycle`, `call`, `offers` and `contact` run a rescue cycle from the 
   expect(bad.status).toBe(65);
   expect(bad.stderr).toContain('terms.percent');
 
+  const targets = winback('cycle', 'targets', id, '--status', 'done');
+  expect(targets.status, targets.stderr).toBe(0);
+  expect(targets.stdout).toMatch(/\bdone\b.*Won back|\bdone\b.*won_back/);
+  expect(targets.stdout).toContain('1–1 of 1');
+
   const closed = winback('cycle', 'close', id);
   expect(closed.stdout).toContain(`cycle ${id} July (closed)`);
 });

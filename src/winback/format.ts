@@ -8,6 +8,7 @@ import type { RecordedCall } from './calls.js';
 import type { CycleProgress, StartCycleResult, listCycles } from './cycles.js';
 import type { Offer, OfferProposal, OfferTerms } from './offers.js';
 import type { ClaimedCall } from './queue.js';
+import type { CycleTargetPage } from './targets.js';
 import type { CallWorkspace } from './workspace.js';
 
 const money = (minor: number | null, currency: string | null) => (minor === null ? '—' : `${currency ?? ''} ${major(minor, currency)}`.trim());
@@ -136,4 +137,22 @@ export function formatRecordedCall(r: RecordedCall): string {
   if (r.offerCharged) parts.push(`${money(r.offerCharged.amount, r.offerCharged.currency)} charged to the cycle budget`);
   if (r.targetStatus) parts.push(`target ${r.targetStatus}`);
   return parts.join('; ');
+}
+
+export function formatTargets(p: CycleTargetPage): string {
+  if (p.total === 0) return `cycle ${p.cycleId}: no targets match`;
+  const rows = p.targets.map((t) => [
+    String(t.rank),
+    `${t.name ?? '(no name)'} (${t.externalId})`,
+    t.holdout ? 'holdout' : t.status,
+    t.segment ?? '',
+    t.reasonCode ?? '',
+    money(t.expectedValue, t.currency),
+    t.assignedTo?.name ?? '',
+    t.claimedBy?.name ?? '',
+    String(t.attempts),
+    t.outcome ?? '',
+  ]);
+  const shown = `${p.offset + 1}–${p.offset + p.targets.length} of ${p.total}`;
+  return `${table(['rank', 'customer', 'status', 'segment', 'reason', 'expected value', 'assigned to', 'claimed by', 'attempts', 'outcome'], rows)}\n${shown}`;
 }

@@ -7,3 +7,4 @@ export * from './schemas.js';
 export * from './workspace.js';
 export * from './refs.js';
 export * from './format.js';
+export * from './targets.js';

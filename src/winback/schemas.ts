@@ -57,6 +57,22 @@ export type NextCallInput = z.input<typeof nextCallSchema>;
 export const workspaceQuerySchema = z.object({ employeeId: id, cycleId: id.optional(), at: date.optional() });
 export type WorkspaceQueryInput = z.input<typeof workspaceQuerySchema>;
 
+export const TARGET_STATUSES = ['holdout', 'open', 'claimed', 'callback', 'done', 'unreachable', 'blocked'] as const;
+
+/** The targets of a cycle in rank order: filters and paging. */
+export const targetListQuerySchema = z.object({
+  status: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (typeof v === 'string' ? v.split(',') : v).map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(TARGET_STATUSES, { error: `expected one of ${TARGET_STATUSES.join(', ')}` })))
+    .optional(),
+  /** Only the targets dealt to this employee (an executive's handful) or claimed by them. */
+  employeeId: id.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export type TargetListQueryInput = z.input<typeof targetListQuerySchema>;
+
 export const OUTCOMES = ['won_back', 'considering', 'declined', 'unreachable', 'asked_not_to_be_contacted'] as const;
 
 /**

@@ -6,6 +6,7 @@ import { recordCall } from './calls.js';
 import { createCycle, cycleProgress, drawHoldout, startCycle } from './cycles.js';
 import { setExchangeRate } from '../currency/service.js';
 import { nextCall } from './queue.js';
+import { listCycleTargets } from './targets.js';
 import { callWorkspace } from './workspace.js';
 
 const AT = new Date('2025-03-10T10:00:00Z'); // 11:00 in Berlin, inside calling hours
@@ -102,6 +103,22 @@ describeEachEngine('rescue cycle, call queue and guided calls', (engine) => {
     // Agents never get the executive's assigned targets; the executive gets them first.
     const mine = await nextCall(database, id, { employeeId: executive, at: AT });
     expect(mine).toMatchObject({ assignedToMe: true });
+  });
+
+  it('lists the targets in rank order, by queue status and by who has them, page by page', async () => {
+    const { id } = await start();
+    const claim = (await nextCall(database, id, { employeeId: agents[0]!, at: AT }))!;
+    const all = await listCycleTargets(database, id, { limit: 7 });
+    expect(all.total).toBe(TARGETS);
+    expect(all.targets.map((t) => t.rank)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const next = await listCycleTargets(database, id, { limit: 7, offset: 14 });
+    expect(next.targets.map((t) => t.rank)).toEqual([15, 16, 17, 18, 19, 20]);
+    const held = await listCycleTargets(database, id, { status: 'holdout' });
+    expect(held.targets.map((t) => t.holdout)).toEqual([true, true]);
+    expect(await listCycleTargets(database, id, { status: ['claimed'] })).toMatchObject({ total: 1, targets: [{ customerId: claim.customerId, claimedBy: { id: agents[0] } }] });
+    expect((await listCycleTargets(database, id, { employeeId: executive })).targets.map((t) => t.assignedTo?.id)).toEqual([executive, executive]);
+    await expect(listCycleTargets(database, id, { status: 'lost' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('status') });
+    await expect(listCycleTargets(database, 999_999)).rejects.toMatchObject({ code: 'cycle_not_found' });
   });
 
   it('lets an expired claim go back to the queue', async () => {

@@ -14,8 +14,10 @@ import {
   formatProgress,
   formatRecordedCall,
   formatStart,
+  formatTargets,
   formatWorkspace,
   listCycles,
+  listCycleTargets,
   listOffers,
   nextCall,
   offerIdOf,
@@ -161,6 +163,27 @@ export function registerWinback(program: Command): void {
     .description("a cycle's progress: targets, holdout, contacted, outcomes, budget")
     .argument('<id>', 'cycle id')
     .action((id: string, _flags: Flags, command: Command) => run(command, (database) => cycleProgress(database, Number(id)), formatProgress));
+  cycle
+    .command('targets')
+    .description("a cycle's targets in rank order: queue status, who has them, outcome")
+    .argument('<id>', 'cycle id')
+    .option('--status <status>', 'holdout, open, claimed, callback, done, unreachable or blocked (repeatable)', collect)
+    .option('--employee <code>', 'targets dealt to or claimed by this employee')
+    .option('--limit <n>', 'rows', '50')
+    .option('--offset <n>', 'rows to skip', '0')
+    .action((id: string, flags: Flags, command: Command) =>
+      run(
+        command,
+        async (database) =>
+          listCycleTargets(database, Number(id), {
+            status: flags.status as string[] | undefined,
+            employeeId: flags.employee ? await employeeIdOf(database, str(flags.employee)!) : undefined,
+            limit: str(flags.limit),
+            offset: str(flags.offset),
+          }),
+        formatTargets,
+      ),
+    );
   cycle
     .command('close')
     .description('close an active cycle')

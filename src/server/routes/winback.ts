@@ -12,6 +12,7 @@ import {
   cycleProgress,
   getOffer,
   listCycles,
+  listCycleTargets,
   listOffers,
   nextCall,
   nextCallSchema,
@@ -21,6 +22,7 @@ import {
   releaseClaim,
   startCycle,
   startCycleSchema,
+  targetListQuerySchema,
   updateOffer,
   workspaceQuerySchema,
 } from '../../winback/index.js';
@@ -43,6 +45,18 @@ export function registerWinbackRoutes(app: FastifyInstance, database: Database):
     app,
     { method: 'GET', url: '/api/v1/cycles/:id', tag: 'winback', summary: "A cycle's progress: targets, holdout, contacted, outcomes, budget committed", params: cycleParams },
     ({ params }) => cycleProgress(database, params.id),
+  );
+  route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/cycles/:id/targets',
+      tag: 'winback',
+      summary: "A cycle's targets in rank order: who, queue status, assigned and claimed by, outcome (holdout marked)",
+      params: cycleParams,
+      query: targetListQuerySchema,
+    },
+    ({ params, query }) => listCycleTargets(database, params.id, query),
   );
   route(
     app,

@@ -1,8 +1,8 @@
-import { useMemo } from 'react';
-import { api } from '../api';
+import { useMemo, useState } from 'react';
+import { api, withQuery } from '../api';
 import { Chart } from '../components/Chart';
-import { Card, ErrorBox, Loading, PageHeader } from '../components/ui';
-import { label } from '../format';
+import { Badge, Card, Empty, ErrorBox, Loading, PageHeader, Pager } from '../components/ui';
+import { dateTime, label, money, pct } from '../format';
 import { useAction, useApi } from '../hooks';
 import { Link, useTitle } from '../router';
 import { CycleProgressView, type CycleProgress } from './Overview';
@@ -59,11 +59,120 @@ export default function CycleDetail({ params }: { params: string[] }) {
       <Card title="Progress">
         <CycleProgressView progress={data} />
       </Card>
+      {data.targets > 0 ? <TargetList cycleId={id} byStatus={data.byStatus} /> : null}
       {option && data.targets > 0 ? (
         <Card title="Targets by status">
           <Chart option={option} label="Targets of the cycle by status, in customers" height={Math.max(140, Object.keys(data.byStatus).length * 36 + 50)} />
         </Card>
       ) : null}
     </>
+  );
+}
+
+interface CycleTarget {
+  rank: number;
+  customerId: number;
+  externalId: string;
+  name: string | null;
+  company: string | null;
+  segment: string | null;
+  reasonCode: string | null;
+  pRecovery: number;
+  expectedValue: number;
+  currency: string | null;
+  holdout: boolean;
+  status: string;
+  dueAt: string;
+  attempts: number;
+  assignedTo: { id: number; name: string } | null;
+  claimedBy: { id: number; name: string } | null;
+  outcome: string | null;
+}
+
+const PAGE = 25;
+const STATUS_TONE: Record<string, string> = { holdout: 'sleep', done: 'good', claimed: 'warn', callback: 'warn', unreachable: 'bad', blocked: 'dnc' };
+
+/** The cycle's targets in rank order, filtered by queue status: who is being called, by whom, with what result. */
+function TargetList({ cycleId, byStatus }: { cycleId: number; byStatus: Record<string, number> }) {
+  const [status, setStatus] = useState('');
+  const [offset, setOffset] = useState(0);
+  const { data, error, loading } = useApi<{ total: number; targets: CycleTarget[] }>(withQuery(`/api/v1/cycles/${cycleId}/targets`, { status, limit: PAGE, offset }));
+  return (
+    <Card
+      title="Targets"
+      testId="cycle-targets"
+      actions={
+        <select
+          value={status}
+          aria-label="Queue status"
+          onChange={(e) => {
+            setStatus(e.target.value);
+            setOffset(0);
+          }}
+        >
+          <option value="">every status</option>
+          {Object.entries(byStatus).map(([s, n]) => (
+            <option key={s} value={s}>
+              {label(s)} ({n})
+            </option>
+          ))}
+        </select>
+      }
+    >
+      {error ? (
+        <ErrorBox error={error} />
+      ) : !data ? (
+        <Loading what="Reading the targets" />
+      ) : data.targets.length === 0 ? (
+        <Empty>No target has this status.</Empty>
+      ) : (
+        <div className={`table-wrap ${loading ? 'loading-overlay' : ''}`}>
+          <table>
+            <thead>
+              <tr>
+                <th className="num">Rank</th>
+                <th>Customer</th>
+                <th>Status</th>
+                <th>Segment · reason</th>
+                <th className="num">P(recovery)</th>
+                <th className="num">Expected value</th>
+                <th>Assigned to</th>
+                <th>Claimed by</th>
+                <th className="num">Attempts</th>
+                <th>Outcome</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.targets.map((t) => (
+                <tr key={t.customerId}>
+                  <td className="num">{t.rank}</td>
+                  <td>
+                    <Link to={`/customers/${t.customerId}`}>{t.name ?? t.externalId}</Link>
+                    <div className="muted small">
+                      {t.company ? `${t.company} · ` : ''}
+                      {t.externalId}
+                    </div>
+                  </td>
+                  <td className="nowrap">
+                    <Badge tone={STATUS_TONE[t.status] ?? ''}>{label(t.status)}</Badge>
+                    {t.status === 'open' || t.status === 'callback' ? <div className="muted small">due {dateTime(t.dueAt)}</div> : null}
+                  </td>
+                  <td className="small">
+                    {label(t.segment)} · {t.reasonCode ?? '—'}
+                  </td>
+                  <td className="num">{pct(t.pRecovery, 0)}</td>
+                  <td className="num nowrap">{money(t.expectedValue, t.currency)}</td>
+                  <td>{t.assignedTo?.name ?? '—'}</td>
+                  <td>{t.claimedBy?.name ?? '—'}</td>
+                  <td className="num">{t.attempts}</td>
+                  <td>{t.outcome ? label(t.outcome) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager offset={offset} limit={PAGE} total={data.total} count={data.targets.length} onChange={setOffset} />
+        </div>
+      )}
+    </Card>
   );
 }
