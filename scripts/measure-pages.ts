@@ -4,23 +4,49 @@
  * load of the app from the server, scripts cached as a returning user has them) and stops the clock when the
  * page's content is visible: its table rows, figures or drawn chart. Prints the median, the fastest and the
  * slowest run per page, and the first (cold) load.
+ *
+ * `-- --database-url postgres://…` measures an existing analysed database instead (e.g. one loaded with
+ * `winback demo --customers 1000000 && winback analyze`); the run starts a rescue cycle in it.
  */
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { openDatabase } from '../src/db/engine.js';
+import { sql } from 'kysely';
+import { openDatabase, type Database } from '../src/db/engine.js';
 import { loadDemoCompany } from '../src/ingest/demo/load.js';
 import { refreshCustomerBase } from '../src/pipeline/refresh.js';
 import { buildServer } from '../src/server/app.js';
 import { ensureWebAppBuilt, launchBrowser } from '../e2e/support.js';
 
-const { values } = parseArgs({ options: { customers: { type: 'string', default: '2000' }, runs: { type: 'string', default: '7' }, seed: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '2000' },
+    runs: { type: 'string', default: '7' },
+    seed: { type: 'string', default: '1' },
+    // An existing, analysed database instead of a fresh demo (e.g. `winback demo --customers 1000000` on PostgreSQL).
+    'database-url': { type: 'string' },
+  },
+});
 const runs = Number(values.runs);
 
 ensureWebAppBuilt();
-console.log(`Loading the demo company (${values.customers} customers) into an in-memory database and analysing it…`);
-const database = await openDatabase({ dataDir: 'memory://' });
-const demo = await loadDemoCompany(database, { customers: Number(values.customers), seed: Number(values.seed) });
-await refreshCustomerBase(database, { asOf: demo.asOf });
+let database: Database;
+let asOf: Date;
+let size: string;
+if (values['database-url']) {
+  database = await openDatabase({ databaseUrl: values['database-url'] });
+  const { rows } = await sql<{ customers: string; as_of: Date | null }>`
+    SELECT (SELECT count(*) FROM customers) AS customers, (SELECT max(calibration_end) FROM analysis_runs WHERE is_current) AS as_of`.execute(database.db);
+  asOf = rows[0]!.as_of ?? new Date();
+  size = `${Number(rows[0]!.customers).toLocaleString('en-US')} customers, ${database.engine}`;
+  console.log(`Using the database at ${values['database-url']} (${size})…`);
+} else {
+  console.log(`Loading the demo company (${values.customers} customers) into an in-memory database and analysing it…`);
+  database = await openDatabase({ dataDir: 'memory://' });
+  const demo = await loadDemoCompany(database, { customers: Number(values.customers), seed: Number(values.seed) });
+  await refreshCustomerBase(database, { asOf: demo.asOf });
+  asOf = demo.asOf;
+  size = `${values.customers} demo customers, PGlite`;
+}
 const app = await buildServer(database);
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
@@ -28,12 +54,12 @@ const base = `http://127.0.0.1:${typeof address === 'object' && address ? addres
 
 // A started cycle, so its page and the call workspace have something to show.
 const employees = ((await (await fetch(`${base}/api/v1/employees`)).json()) as { employees: { id: number; role: string }[] }).employees;
-const today = demo.asOf.toISOString().slice(0, 10);
+const today = asOf.toISOString().slice(0, 10);
 const cycle = (await (
   await fetch(`${base}/api/v1/cycles`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Benchmark cycle', periodStart: today, periodEnd: new Date(demo.asOf.getTime() + 30 * 86_400_000).toISOString().slice(0, 10), currency: 'EUR', offerBudget: 500_000, members: employees.filter((e) => e.role === 'agent').map((e) => ({ employeeId: e.id, role: 'agent' })) }),
+    body: JSON.stringify({ name: 'Benchmark cycle', periodStart: today, periodEnd: new Date(asOf.getTime() + 30 * 86_400_000).toISOString().slice(0, 10), currency: 'EUR', offerBudget: 500_000, members: employees.filter((e) => e.role === 'agent').map((e) => ({ employeeId: e.id, role: 'agent' })) }),
   })
 ).json()) as { id: number };
 await fetch(`${base}/api/v1/cycles/${cycle.id}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -82,7 +108,7 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-console.log(`\nPage load to content visible, ${runs} runs each (${values.customers} demo customers, PGlite, headless Chromium):\n`);
+console.log(`\nPage load to content visible, ${runs} runs each (${size}, headless Chromium):\n`);
 console.log(`${'page'.padEnd(22)} ${'first'.padStart(8)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)}`);
 const results: { name: string; median: number }[] = [];
 for (const p of PAGES) {
