@@ -12,6 +12,13 @@ describe.skipIf(!chromiumAvailable())('web application in headless Chromium', ()
   const go = async (path: string) => {
     await page.goto(server.url + path, { waitUntil: 'domcontentloaded' });
   };
+  /** The API, as the test arranges and checks what the page did; a failure says what the server said. */
+  const json = async <T = unknown>(path: string, method = 'GET', body?: unknown): Promise<T> => {
+    const response = await fetch(server.url + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  };
 
   beforeAll(async () => {
     ensureWebAppBuilt();
@@ -175,6 +182,116 @@ describe.skipIf(!chromiumAvailable())('web application in headless Chromium', ()
     await go('/offers');
     await expect.poll(() => page.getByTestId('offers').locator('tbody tr').count()).toBeGreaterThan(0);
     await screenshot(page, '10-offers');
+    expect(errors).toEqual([]);
+  });
+
+  it('refuses to record a call a contact rule forbids, names the rule in the workspace, and records nothing', async () => {
+    const employees = await json<{ employees: { id: number; role: string }[] }>('/api/v1/employees');
+    const agent = employees.employees.find((e) => e.role === 'agent') ?? employees.employees[0]!;
+    // A cycle of our own over the best sleeping customers (the flow test's cycle works on the lost ones), every one of them
+    // with calling hours of their own that cover the whole day, so the claim succeeds at any hour of the run.
+    const list = await json<{ items: { customerId: number }[] }>('/api/v1/recovery/list?state=sleeping&sort=expected_value&order=desc&limit=5');
+    const candidates = list.items.map((i) => i.customerId);
+    expect(candidates.length).toBeGreaterThan(0);
+    for (const id of candidates) await json(`/api/v1/customers/${id}/preferences`, 'PUT', { contactHoursStart: '00:00', contactHoursEnd: '23:59' });
+    const today = new Date().toISOString().slice(0, 10);
+    const inMonth = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const cycle = await json<{ id: number }>('/api/v1/cycles', 'POST', {
+      name: 'e2e contact refusal',
+      periodStart: today,
+      periodEnd: inMonth,
+      targetRule: { states: ['sleeping'], maxTargets: candidates.length },
+      holdoutShare: 0,
+      currency: 'EUR',
+      offerBudget: 0,
+      members: [{ employeeId: agent.id, role: 'agent' }],
+    });
+    await json(`/api/v1/cycles/${cycle.id}/start`, 'POST', {});
+    try {
+      await go(`/calls?cycle=${cycle.id}`);
+      await page.getByLabel('Acting as employee').selectOption(String(agent.id));
+      await expect.poll(() => page.getByRole('button', { name: /Next call/ }).isEnabled()).toBe(true);
+      await page.keyboard.press('n');
+      await page.getByTestId('story').waitFor();
+      const customerId = Number(new URL(page.url()).searchParams.get('customer'));
+      expect(candidates).toContain(customerId);
+
+      // While the agent has the customer open, the customer asks not to be contacted any more.
+      await json(`/api/v1/customers/${customerId}/preferences`, 'PUT', { doNotContact: true, doNotContactSource: 'e2e' });
+      const call = page.getByTestId('guided-call');
+      await call.getByLabel('Apology made').check();
+      await page.keyboard.press('Alt+2');
+      await call.getByLabel("Customer's explanation").fill('Please do not call me again.');
+      await page.keyboard.press('Alt+6');
+      await call.getByLabel('Outcome').selectOption('declined');
+      await page.keyboard.press('Control+Enter');
+      const refused = call.getByTestId('record-refused');
+      await refused.waitFor();
+      expect(await refused.getAttribute('data-rule')).toBe('do_not_contact');
+      const text = (await refused.textContent()) ?? '';
+      expect(text).toContain('Do not contact');
+      expect(text).toContain('do_not_contact');
+      expect(text).toMatch(/asked not to be contacted.*e2e/);
+      expect(text).toMatch(/not recorded/);
+      // The workspace shows the customer as they are now: do not contact, and calling is not allowed.
+      await expect.poll(() => page.getByTestId('story').textContent()).toContain('DO NOT CONTACT');
+      await expect.poll(() => call.getByTestId('call-refused').getAttribute('data-rule')).toBe('do_not_contact');
+      await screenshot(page, '11-call-refused');
+      expect(page.url()).toContain(`customer=${customerId}`);
+
+      // Nothing was recorded: no outcome in the cycle, no recovery call on the profile; the refusal is in the contact log.
+      const progress = await json<{ byOutcome: Record<string, number>; contacted: number }>(`/api/v1/cycles/${cycle.id}`);
+      expect(progress.byOutcome).toEqual({});
+      expect(progress.contacted).toBe(0);
+      const profile = await json<{ recoveryCalls: unknown[]; contacts: { allowed: boolean; rule: string | null; cycleId: number | null }[] }>(`/api/v1/customers/${customerId}`);
+      expect(profile.recoveryCalls).toEqual([]);
+      expect(profile.contacts.some((c) => !c.allowed && c.rule === 'do_not_contact' && c.cycleId === cycle.id)).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await json(`/api/v1/cycles/${cycle.id}/close`, 'POST', {});
+    }
+  });
+
+  it('edits an offer in place: terms, uplift and segments; an invalid value shows the API\'s message', async () => {
+    const { offers } = await json<{ offers: { id: number; code: string }[] }>('/api/v1/offers');
+    const credit = offers.find((o) => o.code === 'credit_50')!;
+    const discount = offers.find((o) => o.code === 'discount_20_6m')!;
+    await go('/offers');
+    const table = page.getByTestId('offers');
+    await table.locator('tr[data-offer="credit_50"]').getByRole('button', { name: /^Edit/ }).click();
+    const form = page.getByTestId('offer-edit-credit_50');
+    await form.getByLabel('Amount', { exact: true }).fill('75.50');
+    await form.getByLabel('Uplift on P(recovery)').fill('1.45');
+    await form.getByLabel('Barnacles').check();
+    await form.getByLabel('Name', { exact: true }).press('Enter');
+    await expect.poll(() => page.getByTestId('offers-notice').textContent()).toMatch(/Saved/);
+    await expect.poll(() => table.locator('tr[data-offer="credit_50"]').textContent()).toMatch(/75\.50/);
+    const saved = await json<{ terms: unknown; uplift: number; eligibleSegments: string[] | null; eligibleReasons: string[] | null; name: string }>(`/api/v1/offers/${credit.id}`);
+    expect(saved.terms).toEqual({ type: 'account_credit', amount: { amount: 7550, currency: 'EUR' } });
+    expect(saved.uplift).toBe(1.45);
+    expect(saved.eligibleSegments).toEqual(['barnacles']);
+    expect(saved.eligibleReasons).toEqual(['billing', 'service']);
+    expect(saved.name).toBe('Account credit of 50.00');
+    // Focus is back on the row's Edit button.
+    expect(await page.locator(':focus').getAttribute('data-edit-offer')).toBe(String(credit.id));
+
+    // An invalid value: the API refuses it and the form says what the API said, naming the field.
+    await table.locator('tr[data-offer="discount_20_6m"]').getByRole('button', { name: /^Edit/ }).click();
+    const edit = page.getByTestId('offer-edit-discount_20_6m');
+    await edit.getByLabel('Percent off').fill('150');
+    await edit.getByLabel('Percent off').press('Enter');
+    const alert = edit.getByRole('alert');
+    await alert.waitFor();
+    const api = await fetch(`${server.url}/api/v1/offers/${discount.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ terms: { type: 'discount_percent', percent: 150, months: 6 } }) });
+    expect(api.status).toBe(422);
+    const message = ((await api.json()) as { error: { message: string } }).error.message;
+    expect(message).toMatch(/^terms\.percent: /);
+    await expect.poll(() => alert.textContent()).toContain(message);
+    expect(await edit.getByLabel('Percent off').getAttribute('aria-invalid')).toBe('true');
+    await screenshot(page, '10-offers-edit-invalid');
+    await edit.getByLabel('Percent off').press('Escape');
+    await expect.poll(() => page.getByTestId('offer-edit-discount_20_6m').count()).toBe(0);
+    expect(((await json<{ terms: { percent: number } }>(`/api/v1/offers/${discount.id}`)).terms.percent)).toBe(20);
     expect(errors).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
-import { api } from '../api';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { api, type ApiError } from '../api';
 import { useActing } from '../acting';
 import { Async, Badge, Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
 import { dateTime, day, label, money, pct } from '../format';
@@ -44,6 +44,32 @@ interface Claim {
 
 const STEPS = ['Apologise', 'Listen', 'Diagnose & verify', 'Support', 'Offer', 'Outcome'] as const;
 const OUTCOMES = ['won_back', 'considering', 'declined', 'unreachable', 'asked_not_to_be_contacted'] as const;
+
+/** The contact rules by the name the API gives them (details.rule), for people. */
+export const CONTACT_RULE_LABEL: Record<string, string> = {
+  do_not_contact: 'Do not contact',
+  channel_not_allowed: 'Channel not allowed',
+  frequency: 'Contact frequency',
+  quiet_hours: 'Calling hours',
+  preferred_person: 'Preferred contact person',
+};
+
+/** A contact rule that forbids the call: its name for people, its code, and what the API said. */
+function RuleRefusal({ title, rule, message, testId, children }: { title: string; rule: string | null; message: string | null; testId: string; children?: ReactNode }) {
+  return (
+    <div className="error-box refusal" role="alert" data-testid={testId} data-rule={rule ?? undefined}>
+      <strong>{title}</strong>
+      <p>
+        Contact rule: <span className="rule-name">{rule ? (CONTACT_RULE_LABEL[rule] ?? rule) : 'unknown'}</span> {rule ? <code>{rule}</code> : null}
+      </p>
+      {message ? <p>{message}</p> : null}
+      {children}
+    </div>
+  );
+}
+
+const refusalOf = (e: ApiError | undefined) =>
+  e && e.domain === 'contact' && e.code === 'refused' ? { rule: typeof (e.details as { rule?: unknown } | undefined)?.rule === 'string' ? (e.details as { rule: string }).rule : null, message: e.message } : null;
 
 const typing = (e: KeyboardEvent) => {
   const t = e.target as HTMLElement | null;
@@ -139,7 +165,7 @@ function Story({ w }: { w: Workspace }) {
   );
 }
 
-function GuidedCall({ w, cycleId, employeeId, onRecorded }: { w: Workspace; cycleId: number; employeeId: number; onRecorded: (outcome: string) => void }) {
+function GuidedCall({ w, cycleId, employeeId, onRecorded, onRefused }: { w: Workspace; cycleId: number; employeeId: number; onRecorded: (outcome: string) => void; onRefused: () => void }) {
   const [step, setStep] = useState(0);
   const [rec, setRec] = useState({
     apologyMade: false,
@@ -172,9 +198,14 @@ function GuidedCall({ w, cycleId, employeeId, onRecorded }: { w: Workspace; cycl
       ...(rec.nextStep ? { nextStep: rec.nextStep } : {}),
       ...(rec.callbackAt ? { callbackAt: new Date(rec.callbackAt).toISOString() } : {}),
       ...(rec.notes ? { notes: rec.notes } : {}),
+    }).catch((e: unknown) => {
+      // A contact rule refused the call: the customer's facts changed since the workspace opened; show them as they are now.
+      if (refusalOf(e as ApiError)) onRefused();
+      throw e;
     });
     onRecorded(rec.outcome);
   });
+  const refused = refusalOf(record.error);
   // Keyboard: Alt+1…6 or Alt+←/→ move between steps, Ctrl+Enter records the call.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -199,11 +230,7 @@ function GuidedCall({ w, cycleId, employeeId, onRecorded }: { w: Workspace; cycl
   const next = () => setStep((s) => Math.min(STEPS.length - 1, s + 1));
   return (
     <Card title="Guided call" testId="guided-call" actions={<span className="muted small"><span className="kbd">Alt</span>+<span className="kbd">1</span>…<span className="kbd">6</span> steps · <span className="kbd">Ctrl</span>+<span className="kbd">Enter</span> record</span>}>
-      {!w.callNow.allowed ? (
-        <div className="error-box" role="alert" data-testid="call-refused">
-          <strong>Calling now is not allowed</strong> — contact rule <code>{w.callNow.rule}</code>: {w.callNow.message}
-        </div>
-      ) : null}
+      {!w.callNow.allowed ? <RuleRefusal title="Calling now is not allowed" rule={w.callNow.rule} message={w.callNow.message} testId="call-refused" /> : null}
       <div className="steps" role="tablist">
         {STEPS.map((s, i) => (
           <button key={s} type="button" role="tab" aria-selected={i === step} className={i === step ? 'on' : done[i] ? 'done' : ''} onClick={() => setStep(i)}>
@@ -330,7 +357,13 @@ function GuidedCall({ w, cycleId, employeeId, onRecorded }: { w: Workspace; cycl
           {record.running ? 'Recording…' : 'Record the call'}
         </button>
       </div>
-      {record.error ? <ErrorBox error={record.error} title={record.error.domain === 'contact' ? 'Refused by a contact rule' : 'The call was not recorded'} /> : null}
+      {refused ? (
+        <RuleRefusal title="The call was not recorded: a contact rule refused it" rule={refused.rule} message={refused.message} testId="record-refused">
+          <p className="muted small">The refusal is in the customer's contact log. Give the call back and take the next one.</p>
+        </RuleRefusal>
+      ) : record.error ? (
+        <ErrorBox error={record.error} title="The call was not recorded" />
+      ) : null}
     </Card>
   );
 }
@@ -420,6 +453,7 @@ export default function CallWorkspace() {
                     setNotice(`Recorded: ${label(outcome)} for ${w.customer.name ?? w.customer.externalId}. Press n for the next call.`);
                     setQ({ customer: null });
                   }}
+                  onRefused={workspace.reload}
                 />
               </div>
             )}
