@@ -11,6 +11,7 @@ import type { DB } from '../db/schema.js';
 import { AnalyseError } from './errors.js';
 import { compilePattern, compileRules, matchReason, type ReasonMatch, type ReasonRule } from './rules.js';
 import { parseOptions, reasonRuleInputSchema, type ReasonRuleInput } from './schemas.js';
+import { refreshStatistics } from '../db/statistics.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -105,7 +106,9 @@ export interface MapReasonsResult {
  * are never touched. Idempotent.
  */
 export async function mapContractReasons(database: Database): Promise<MapReasonsResult> {
-  return database.db.transaction().execute(async (trx) => mapContractReasonsIn(trx));
+  const result = await database.db.transaction().execute(async (trx) => mapContractReasonsIn(trx));
+  await refreshStatistics(database.db, ['contract_reasons']);
+  return result;
 }
 
 /** `mapContractReasons` inside a caller's transaction. */

@@ -71,6 +71,7 @@ import {
   type RecoveryScoreOptionsInput,
 } from './schemas.js';
 import { computeSegments, DEFAULT_MARGIN_RATIO, observedMarginRatio } from './segments.js';
+import { refreshStatistics } from '../db/statistics.js';
 
 export const DEFAULT_SBG: SbgParams = { alpha: 1, beta: 3 };
 const DEFAULT_ANNUAL_DISCOUNT = 0.1;
@@ -310,7 +311,7 @@ export async function scoreRecovery(database: Database, input: RecoveryScoreOpti
   const contractMargin = options.marginRatio ?? observed ?? DEFAULT_MARGIN_RATIO;
   const priors = await listRecoveryPriors(database);
 
-  return database.db.transaction().execute(async (trx) => {
+  const result = await database.db.transaction().execute(async (trx) => {
     await sql`LOCK TABLE recovery_scores IN EXCLUSIVE MODE`.execute(trx);
     const reasons = await mapContractReasonsIn(trx);
     const { count: states } = await trx
@@ -466,6 +467,8 @@ export async function scoreRecovery(database: Database, input: RecoveryScoreOpti
       warnings,
     };
   });
+  await refreshStatistics(database.db, ['recovery_scores', 'contract_reasons']);
+  return result;
 }
 
 // ---- The prioritised list ------------------------------------------------------------------------

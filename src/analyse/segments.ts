@@ -20,6 +20,7 @@ import { sql } from 'kysely';
 import type { Database } from '../db/engine.js';
 import type { SegmentName } from '../db/schema.js';
 import { parseOptions, segmentOptionsSchema, type SegmentOptionsInput } from './schemas.js';
+import { refreshStatistics } from '../db/statistics.js';
 
 export const DEFAULT_MARGIN_RATIO = 0.3;
 
@@ -125,6 +126,7 @@ export async function computeSegments(database: Database, input: SegmentOptionsI
              ntile(5) OVER (PARTITION BY currency ORDER BY monetary, customer_id)
       FROM classified`.execute(trx);
   });
+  await refreshStatistics(database.db, ['customer_segments']);
   return segmentSummary(database, asOf, marginRatio, explicit);
 }
 

@@ -67,6 +67,7 @@ import {
 } from './repository.js';
 import { analyzeOptionsSchema, type AnalyzeOptions, type AnalyzeOptionsInput } from './schemas.js';
 import { parseWith } from '../shared/parse.js';
+import { refreshStatistics } from '../db/statistics.js';
 
 export type AnalyzePhase = 'summarising' | 'fitting' | 'scoring' | 'validating' | 'writing' | 'done';
 
@@ -518,6 +519,7 @@ export async function runAnalysis(
       timings,
     } satisfies AnalysisResult;
   });
+  await refreshStatistics(database.db, ['customer_scores', 'model_runs']);
   result.timings.totalMs = performance.now() - started;
   progress('done', `scored ${result.customersScored} customers`);
   return result;

@@ -123,6 +123,25 @@ describeEachEngine('customer list', (engine) => {
     expect(byCursor).toEqual(expectedOrder(matching, 'expected_value', true, conversion));
   });
 
+  it('reads the same pages with the filters applied first as by walking the sort index', async () => {
+    const someTeam = all.find((i) => i.team !== null)!.team!;
+    const queries = [
+      { state: ['lost' as const], sort: 'clv' as const },
+      { state: ['lost' as const, 'sleeping' as const], sort: 'expected_value' as const },
+      { segment: ['true_friends' as const], sort: 'p_alive' as const, order: 'asc' as const },
+      { team: someTeam, sort: 'name' as const },
+      { state: ['sleeping' as const], sort: 'lost_since' as const, order: 'desc' as const },
+    ];
+    for (const query of queries) {
+      const walked = await listCustomers(database, { ...query, limit: 15, page: 2 });
+      const filtered = await listCustomers(database, { ...query, limit: 15, page: 2 }, { walkBudgetMs: 0 });
+      expect(walked.items.length, JSON.stringify(query)).toBeGreaterThan(0);
+      expect(filtered.items.map((i) => i.id), JSON.stringify(query)).toEqual(walked.items.map((i) => i.id));
+      const next = await listCustomers(database, { ...query, limit: 15, after: walked.next! }, { walkBudgetMs: 0 });
+      expect(next.items.map((i) => i.id)).toEqual((await listCustomers(database, { ...query, limit: 15, after: walked.next! })).items.map((i) => i.id));
+    }
+  });
+
   it('narrows the list by each filter to exactly the customers that match it', async () => {
     const someTeam = all.find((i) => i.team !== null)!.team!;
     const someEmployee = all.find((i) => i.employee !== null)!.employee!;

@@ -381,50 +381,88 @@ interface KeyedRow {
 }
 
 /** The rows of one rank, in order, after the cursor when it lies in this rank: at most `n`. */
-async function readRank(db: Database['db'], parts: Part[], filters: Filters, desc: boolean, cursor: Cursor | null, n: number): Promise<KeyedRow[]> {
+/**
+ * How long an index walk may take before the filters are applied first instead (PostgreSQL). A walk in sort order
+ * is fastest when many rows match; when few do, and their rows are not where the walk starts (lost customers are
+ * rarely among the order customers the CLV index is full of), it reads most of the index probing each row — then
+ * computing the matches first and sorting just them is faster by orders of magnitude.
+ */
+export const WALK_BUDGET_MS = 150;
+
+async function readRank(
+  database: Database,
+  parts: Part[],
+  filters: Filters,
+  desc: boolean,
+  cursor: Cursor | null,
+  n: number,
+  walkBudgetMs = WALK_BUDGET_MS,
+): Promise<KeyedRow[]> {
   const dir = desc ? sql`DESC` : sql`ASC`;
-  const queries = parts.map((part) => {
-    const idDir = part.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
-    const where = [...part.where, ...filters.conditions];
-    if (cursor && cursor.rank === part.rank) {
-      if (part.key && cursor.key !== null) {
-        const k = castKey(cursor.key, part.key.type);
-        const before = desc ? sql`<` : sql`>`;
-        if (part.key.bound) where.push(part.key.bound(k, desc));
-        if (part.idOpposite) {
-          const idAfter = desc ? sql`>` : sql`<`;
-          // Written as a bound on the key plus the tie rule, so the index range starts at the cursor.
-          where.push(sql`${part.key.expr} ${desc ? sql`<=` : sql`>=`} ${k} AND (${part.key.expr} ${before} ${k} OR ${part.id} ${idAfter} ${cursor.id})`);
+  /** The rank's statement; `filtersFirst`: the filters as a materialised set of matching ids instead of per-row checks. */
+  const statement = (filtersFirst: boolean) => {
+    const queries = parts.map((part) => {
+      const idDir = part.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
+      const where = [...part.where, ...(filtersFirst ? [sql`${part.id} IN (SELECT id FROM matching)`] : filters.conditions)];
+      if (cursor && cursor.rank === part.rank) {
+        if (part.key && cursor.key !== null) {
+          const k = castKey(cursor.key, part.key.type);
+          const before = desc ? sql`<` : sql`>`;
+          if (part.key.bound) where.push(part.key.bound(k, desc));
+          if (part.idOpposite) {
+            const idAfter = desc ? sql`>` : sql`<`;
+            // Written as a bound on the key plus the tie rule, so the index range starts at the cursor.
+            where.push(sql`${part.key.expr} ${desc ? sql`<=` : sql`>=`} ${k} AND (${part.key.expr} ${before} ${k} OR ${part.id} ${idAfter} ${cursor.id})`);
+          } else {
+            where.push(sql`(${part.key.expr}, ${part.id}) ${before} (${k}, ${cursor.id})`);
+          }
         } else {
-          where.push(sql`(${part.key.expr}, ${part.id}) ${before} (${k}, ${cursor.id})`);
+          where.push(desc ? sql`${part.id} < ${cursor.id}` : sql`${part.id} > ${cursor.id}`);
         }
-      } else {
-        where.push(desc ? sql`${part.id} < ${cursor.id}` : sql`${part.id} > ${cursor.id}`);
       }
-    }
-    const keyDir = part.key?.descNullsLast ? (desc ? sql`DESC NULLS LAST` : sql`ASC NULLS FIRST`) : dir;
-    const order = part.key ? sql`${part.key.indexOrder ?? part.key.expr} ${keyDir}, ${part.id} ${idDir}` : sql`${part.id} ${dir}`;
-    const keyed = part.key ? keyText(part.key) : sql`NULL::text`;
-    const typed = part.key ? part.key.expr : sql`NULL`;
-    return sql`SELECT ${part.id} AS customer_id, ${keyed} AS sort_key, ${typed} AS k
-               FROM ${fromClause(part.from, filters.customerRow)} WHERE ${where.length ? sql.join(where, sql` AND `) : sql`TRUE`}
-               ORDER BY ${order} LIMIT ${n}`;
-  });
-  if (queries.length === 1) {
-    const { rows } = await sql<KeyedRow>`${queries[0]!}`.execute(db);
-    return rows;
+      const keyDir = part.key?.descNullsLast ? (desc ? sql`DESC NULLS LAST` : sql`ASC NULLS FIRST`) : dir;
+      const order = part.key ? sql`${part.key.indexOrder ?? part.key.expr} ${keyDir}, ${part.id} ${idDir}` : sql`${part.id} ${dir}`;
+      const keyed = part.key ? keyText(part.key) : sql`NULL::text`;
+      const typed = part.key ? part.key.expr : sql`NULL`;
+      return sql`SELECT ${part.id} AS customer_id, ${keyed} AS sort_key, ${typed} AS k
+                 FROM ${fromClause(part.from, filters.customerRow)} WHERE ${where.length ? sql.join(where, sql` AND `) : sql`TRUE`}
+                 ORDER BY ${order} LIMIT ${n}`;
+    });
+    const matching = filtersFirst ? sql`WITH matching AS MATERIALIZED (SELECT c.id FROM customers c WHERE ${sql.join(filters.conditions, sql` AND `)}) ` : sql``;
+    if (queries.length === 1) return sql<KeyedRow>`${matching}${queries[0]!}`;
+    // Several parts of one rank (CLV per currency, lost and sleeping): each stops after n rows, merged here.
+    const first = parts[0]!;
+    const idDir = first.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
+    const outerKey = first.key ? (first.key.type === 'text' ? sql`u.k COLLATE "C" ${dir}, ` : sql`u.k ${dir}, `) : sql``;
+    return sql<KeyedRow>`${matching}
+      SELECT u.customer_id, u.sort_key FROM (${sql.join(queries.map((q) => sql`(${q})`), sql` UNION ALL `)}) u
+      ORDER BY ${outerKey}u.customer_id ${idDir} LIMIT ${n}`;
+  };
+  if (filters.conditions.length === 0) return (await statement(false).execute(database.db)).rows;
+  // A budget of 0: filters first, without trying the walk (on any engine).
+  if (walkBudgetMs <= 0) return (await statement(true).execute(database.db)).rows;
+  // PGlite holds small bases and has no statement timeout to race with.
+  if (database.engine !== 'postgresql') return (await statement(false).execute(database.db)).rows;
+  try {
+    return await database.db.transaction().execute(async (trx) => {
+      await sql.raw(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(walkBudgetMs))}`).execute(trx);
+      return (await statement(false).execute(trx)).rows;
+    });
+  } catch (error) {
+    // 57014: canceled by the statement timeout — the walk reads too much for these filters. Anything else fails.
+    if ((error as { code?: string }).code !== '57014') throw error;
+    return (await statement(true).execute(database.db)).rows;
   }
-  // Several parts of one rank (CLV per currency, lost and sleeping): each stops after n rows, merged here.
-  const first = parts[0]!;
-  const idDir = first.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
-  const outerKey = first.key ? (first.key.type === 'text' ? sql`u.k COLLATE "C" ${dir}, ` : sql`u.k ${dir}, `) : sql``;
-  const { rows } = await sql<KeyedRow>`
-    SELECT u.customer_id, u.sort_key FROM (${sql.join(queries.map((q) => sql`(${q})`), sql` UNION ALL `)}) u
-    ORDER BY ${outerKey}u.customer_id ${idDir} LIMIT ${n}`.execute(db);
-  return rows;
+}
+
+/** Tuning of how a page is read (tests force the filters-first path with a tiny walk budget). */
+export interface ListTuning {
+  /** Milliseconds the index walk may take before the filters go first (0: filters first at once). */
+  walkBudgetMs?: number;
 }
 
 interface Context {
+  walkBudgetMs: number;
   q: CustomerListQuery;
   desc: boolean;
   runId: number | null;
@@ -434,7 +472,7 @@ interface Context {
   parts: Part[];
 }
 
-async function prepare(database: Database, input: CustomerListQueryInput): Promise<Context> {
+async function prepare(database: Database, input: CustomerListQueryInput, tuning: ListTuning = {}): Promise<Context> {
   const q = parseInput(customerListQuerySchema, input, 'customer list query');
   const db = database.db;
   const desc = (q.order ?? DEFAULT_ORDER[q.sort]) === 'desc';
@@ -443,7 +481,7 @@ async function prepare(database: Database, input: CustomerListQueryInput): Promi
   const conversion = await loadConversion(db);
   const filters = await buildFilters(db, q, runId, conversion);
   const parts = await partsOf(q.sort, desc, { runId, conversion, states: q.state, db });
-  return { q, desc, runId, runAsOf: run?.calibration_end ?? null, conversion, filters, parts };
+  return { walkBudgetMs: tuning.walkBudgetMs ?? WALK_BUDGET_MS, q, desc, runId, runAsOf: run?.calibration_end ?? null, conversion, filters, parts };
 }
 
 /** `limit` customer ids of the list after skipping `offset` (or after the cursor), plus one to tell if more follow. */
@@ -454,7 +492,7 @@ async function readIds(database: Database, ctx: Context, cursor: Cursor | null, 
   let need = limit + 1;
   for (const rank of ranks) {
     if (cursor && rank < cursor.rank) continue;
-    const rows = await readRank(database.db, ctx.parts.filter((p) => p.rank === rank), ctx.filters, ctx.desc, cursor, skip + need);
+    const rows = await readRank(database, ctx.parts.filter((p) => p.rank === rank), ctx.filters, ctx.desc, cursor, skip + need, ctx.walkBudgetMs);
     // Fewer rows than asked for: the rank is exhausted, and the rest of the page comes from the next one.
     if (rows.length <= skip) {
       skip -= rows.length;
@@ -578,8 +616,8 @@ async function countMatches(database: Database, filters: Filters, cap: number): 
 }
 
 /** One page of the customer list (GET /api/v1/customers, `winback customers list`). */
-export async function listCustomers(database: Database, input: CustomerListQueryInput = {}): Promise<CustomerList> {
-  const ctx = await prepare(database, input);
+export async function listCustomers(database: Database, input: CustomerListQueryInput = {}, tuning: ListTuning = {}): Promise<CustomerList> {
+  const ctx = await prepare(database, input, tuning);
   const { q } = ctx;
   const cursor = q.after ? decodeCursor(q.after, q.sort, ctx.desc) : null;
   const offset = cursor ? 0 : (q.page - 1) * q.limit;

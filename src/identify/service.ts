@@ -18,6 +18,7 @@ import {
 } from './repository.js';
 import { classify, deriveFacts } from './rules.js';
 import { LIFECYCLE_STATES, identifyOptionsSchema, type IdentifyOptionsInput } from './schemas.js';
+import { refreshStatistics } from '../db/statistics.js';
 
 export interface RecomputeResult {
   recomputeId: number;
@@ -118,6 +119,7 @@ async function recompute(
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failure) throw failure.reason;
   await finishRecompute(db, recomputeId, customers, written);
+  await refreshStatistics(db, ['customer_states', 'state_transitions']);
   return { recomputeId, asOf, analysisRunId: runs.current?.id ?? null, customers, transitionsWritten: written, transitionsTo };
 }
 

@@ -3,6 +3,8 @@ import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { once } from 'node:events';
 import type { Database } from '../db/engine.js';
+import type { DB } from '../db/schema.js';
+import { refreshStatistics } from '../db/statistics.js';
 import { CsvError, readCsvBatches, type CsvRecord } from './csv.js';
 import { compileRules, entities, type EntityDefinition, type RowIssue } from './entities.js';
 import { ImportError, type ImportProblem, formatProblem } from './errors.js';
@@ -55,6 +57,8 @@ export interface ImportHooks {
 }
 
 const BATCH_ROWS = 10_000;
+/** Rows written by an import from which the table's planner statistics are refreshed right after it. */
+const STATISTICS_AFTER_ROWS = 1_000;
 const PROGRESS_EVERY_MS = 200;
 /** Bytes read from the file at a time. */
 const READ_CHUNK = 256 * 1024;
@@ -277,6 +281,9 @@ export async function importFile(database: Database, path: string, input: Import
       const importId = await recordImport(trx, { entity: entity.name, fileName, sha256: hash.digest('hex'), startedAt, ...counts });
       return { importId, plan, ...counts };
     });
+
+    // A large import changes the table's size and distributions: give the planner fresh numbers at once.
+    if (result.inserted + result.updated >= STATISTICS_AFTER_ROWS) await refreshStatistics(database.db, [entity.table as keyof DB & string]);
 
     let rejectsFile: string | undefined;
     if (options.skipInvalid && rejects.size > 0) {
