@@ -1,6 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { api, withQuery } from '../api';
 import { useActing, employeesOf } from '../acting';
+import { paretoChartOption } from '../charts/pareto';
 import { Chart } from '../components/Chart';
 import { Async, Badge, Card, Empty, ErrorBox, PageHeader, StateBadge } from '../components/ui';
 import { day, money, num, pct, toMajor } from '../format';
@@ -75,26 +76,7 @@ function ParetoAndTrends({ level, state, from, to }: { level: string; state: str
         .map(([code, s]) => ({ name: label.get(code) ?? code, type: 'bar', stack: 'r', data: s.map((v) => Math.round(toMajor(v, cur))) })),
     };
   }, [trends.data]);
-  const paretoOption = useMemo(() => {
-    const p = pareto.data;
-    if (!p) return null;
-    const rows = p.reporting.rows.slice(0, 12);
-    const cur = p.reporting.currency;
-    return {
-      tooltip: { trigger: 'axis' },
-      legend: { top: 0 },
-      grid: { left: 64, right: 56, top: 64, bottom: 90 },
-      xAxis: { type: 'category', data: rows.map((r) => r.label), axisLabel: { rotate: 35, interval: 0 } },
-      yAxis: [
-        { type: 'value', name: `Revenue lost (${cur})`, axisLabel: { formatter: (v: number) => `${num(v / 1000)}k` } },
-        { type: 'value', name: 'Cumulative share', max: 100, axisLabel: { formatter: '{value} %' } },
-      ],
-      series: [
-        { name: `Revenue lost (${cur})`, type: 'bar', data: rows.map((r) => Math.round(toMajor(r.revenue, cur))) },
-        { name: 'Cumulative share (%)', type: 'line', yAxisIndex: 1, data: rows.map((r) => +(r.cumulativeShare * 100).toFixed(1)) },
-      ],
-    };
-  }, [pareto.data]);
+  const paretoOption = useMemo(() => (pareto.data ? paretoChartOption(pareto.data, 12) : null), [pareto.data]);
   return (
     <>
       <div className="grid2">

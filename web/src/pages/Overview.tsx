@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { paretoChartOption } from '../charts/pareto';
 import { Chart } from '../components/Chart';
 import { Async, Card, Empty, ErrorBox, Loading, PageHeader, Stat, StateBadge } from '../components/ui';
 import { dateTime, day, label, money, moneyMajor, num, pct, toMajor } from '../format';
@@ -157,25 +158,7 @@ function Losses() {
 
 function ParetoCard() {
   const { data, error, loading } = useApi<Pareto>('/api/v1/causes/pareto?level=1');
-  const option = useMemo(() => {
-    if (!data) return null;
-    const rows = data.reporting.rows.slice(0, 10);
-    const cur = data.reporting.currency;
-    return {
-      tooltip: { trigger: 'axis' },
-      legend: { top: 0 },
-      grid: { left: 60, right: 56, top: 64, bottom: 70 },
-      xAxis: { type: 'category', data: rows.map((r) => r.label), axisLabel: { rotate: 30, interval: 0 } },
-      yAxis: [
-        { type: 'value', name: `Revenue lost (${cur})`, axisLabel: { formatter: (v: number) => `${num(v / 1000)}k` } },
-        { type: 'value', name: 'Cumulative share', max: 100, axisLabel: { formatter: '{value} %' } },
-      ],
-      series: [
-        { name: `Revenue lost (${cur})`, type: 'bar', data: rows.map((r) => Math.round(toMajor(r.revenue, cur))) },
-        { name: 'Cumulative share (%)', type: 'line', yAxisIndex: 1, data: rows.map((r) => +(r.cumulativeShare * 100).toFixed(1)) },
-      ],
-    };
-  }, [data]);
+  const option = useMemo(() => (data ? paretoChartOption(data, 10) : null), [data]);
   return (
     <Card title="Why they leave: reasons by revenue lost (last 12 months)" actions={<Link to="/causes">Reasons & causes →</Link>} testId="pareto">
       <Async data={data} error={error} loading={loading} what="Ranking the reasons">
