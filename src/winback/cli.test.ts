@@ -61,8 +61,24 @@ it('`winback cycle`, `call`, `offers` and `contact` run a rescue cycle from the 
   expect(recorded.status, recorded.stderr).toBe(0);
   expect(recorded.stdout).toMatch(/call \d+ recorded: won_back; customer is now won back; target done/);
 
+  // The second agent works the queue through every other outcome.
+  const talk = ['--apology', '--explanation', 'Support never called back', '--reason', 'service', '--confirmed'];
+  const outcomes: [string, string[]][] = [
+    ['declined', talk],
+    ['considering', [...talk, '--callback-at', '2025-07-03T12:00:00Z', '--next-step', 'call back Thursday']],
+    ['unreachable', []],
+    ['asked_not_to_be_contacted', talk],
+  ];
+  for (const [outcome, flags] of outcomes) {
+    const next = json('call', 'next', '--cycle', id, '--employee', agents[1]!, '--at', AT) as { customerId: number };
+    const r = winback('call', 'record', '--cycle', id, '--customer', String(next.customerId), '--employee', agents[1]!, '--at', AT, '--outcome', outcome, ...flags);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`recorded: ${outcome}`);
+  }
+
   const shown = winback('cycle', 'show', id);
-  expect(shown.stdout).toContain('contacted 1, won back 1; outcomes: won_back 1');
+  expect(shown.stdout).toContain('contacted 4, won back 1; outcomes: ');
+  for (const outcome of ['won_back 1', 'declined 1', 'considering 1', 'unreachable 1', 'asked_not_to_be_contacted 1']) expect(shown.stdout).toContain(outcome);
   expect(shown.stdout).toContain('offer budget EUR 200.00, committed EUR 0.00, left EUR 200.00');
 
   // The customer was contacted today: a second contact within 30 days is refused, and says why.
@@ -84,7 +100,7 @@ it('`winback cycle`, `call`, `offers` and `contact` run a rescue cycle from the 
   const targets = winback('cycle', 'targets', id, '--status', 'done');
   expect(targets.status, targets.stderr).toBe(0);
   expect(targets.stdout).toMatch(/\bdone\b.*Won back|\bdone\b.*won_back/);
-  expect(targets.stdout).toContain('1–1 of 1');
+  expect(targets.stdout).toContain('1–3 of 3');
 
   const closed = winback('cycle', 'close', id);
   expect(closed.stdout).toContain(`cycle ${id} July (closed)`);
