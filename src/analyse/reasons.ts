@@ -107,7 +107,7 @@ export interface MapReasonsResult {
  */
 export async function mapContractReasons(database: Database): Promise<MapReasonsResult> {
   const result = await database.db.transaction().execute(async (trx) => mapContractReasonsIn(trx));
-  await refreshStatistics(database.db, ['contract_reasons']);
+  if (result.changed > 0) await refreshStatistics(database.db, ['contract_reasons']);
   return result;
 }
 

@@ -467,7 +467,8 @@ export async function scoreRecovery(database: Database, input: RecoveryScoreOpti
       warnings,
     };
   });
-  await refreshStatistics(database.db, ['recovery_scores', 'contract_reasons']);
+  // Reasons mapped on the way changed contract_reasons too (usually already mapped by the refresh: no second ANALYZE).
+  await refreshStatistics(database.db, result.reasons.changed > 0 ? ['recovery_scores', 'contract_reasons'] : ['recovery_scores']);
   return result;
 }
 

@@ -55,3 +55,12 @@ export function failWith(error: unknown, json: boolean): void {
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
+
+/** Runs a command's work on an open database and prints its result: as JSON with --json, else as `text` formats it. */
+export async function printResult<T>(command: Command, work: (database: Database) => Promise<T>, text: (result: T) => string): Promise<void> {
+  await withDatabase(command, async (database) => {
+    const result = await work(database);
+    if (globalOptions(command).json) printJson(result);
+    else console.log(text(result));
+  });
+}

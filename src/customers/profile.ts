@@ -237,6 +237,35 @@ export async function readPreferences(db: Database['db'], customerId: number): P
   };
 }
 
+/** A customer's orders in brief: how many, first and last, revenue and margin per currency (one GROUP BY). */
+export async function orderSummary(db: Database['db'], customerId: number): Promise<Omit<CustomerProfile['orders'], 'recent'>> {
+  const { rows } = await sql<{ currency: string; orders: number; revenue: number; margin: number | null; first_at: Date; last_at: Date }>`
+    SELECT currency, count(*)::int AS orders, sum(amount)::bigint AS revenue, sum(margin)::bigint AS margin,
+           min(occurred_at) AS first_at, max(occurred_at) AS last_at
+    FROM orders WHERE customer_id = ${customerId} GROUP BY currency ORDER BY currency`.execute(db);
+  return {
+    count: rows.reduce((n, r) => n + Number(r.orders), 0),
+    firstAt: rows.reduce<Date | null>((d, r) => (d === null || r.first_at < d ? r.first_at : d), null),
+    lastAt: rows.reduce<Date | null>((d, r) => (d === null || r.last_at > d ? r.last_at : d), null),
+    byCurrency: rows.map((r) => ({ currency: r.currency.trim(), orders: Number(r.orders), revenue: Number(r.revenue), margin: num(r.margin) })),
+  };
+}
+
+/** A customer's newest recovery calls, with who called and the offer made (code and name of each). */
+export async function recentRecoveryCalls(db: Database['db'], customerId: number, limit: number) {
+  return db
+    .selectFrom('recovery_calls as k')
+    .leftJoin('employees as e', 'e.id', 'k.employee_id')
+    .leftJoin('offers as o', 'o.id', 'k.offer_id')
+    .selectAll('k')
+    .select(['e.code as employee_code', 'e.name as employee_name', 'o.code as offer_code', 'o.name as offer_name'])
+    .where('k.customer_id', '=', customerId)
+    .orderBy('k.occurred_at', 'desc')
+    .orderBy('k.id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
 export async function requireCustomer(db: Database['db'], id: number): Promise<void> {
   const row = await db.selectFrom('customers').select('id').where('id', '=', id).executeTakeFirst();
   if (!row) throw new CustomersError('customer_not_found', `no customer with id ${id}`);
@@ -270,10 +299,7 @@ export async function customerProfile(database: Database, idInput: number | stri
         LEFT JOIN reasons rs ON rs.code = coalesce(r.verified_code, r.mapped_code)
         WHERE k.customer_id = ${id}
         ORDER BY k.started_at DESC, k.id DESC`.execute(db),
-      sql<{ currency: string; orders: number; revenue: number; margin: number | null; first_at: Date; last_at: Date }>`
-        SELECT currency, count(*)::int AS orders, sum(amount)::bigint AS revenue, sum(margin)::bigint AS margin,
-               min(occurred_at) AS first_at, max(occurred_at) AS last_at
-        FROM orders WHERE customer_id = ${id} GROUP BY currency ORDER BY currency`.execute(db),
+      orderSummary(db, id),
       db.selectFrom('orders').selectAll().where('customer_id', '=', id).orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(PROFILE_RECENT).execute(),
       db.selectFrom('interactions').select((eb) => eb.fn.countAll<number>().as('n')).where('customer_id', '=', id).executeTakeFirstOrThrow(),
       db
@@ -287,17 +313,7 @@ export async function customerProfile(database: Database, idInput: number | stri
         .limit(PROFILE_RECENT)
         .execute(),
       contactHistory(db, id, PROFILE_RECENT),
-      db
-        .selectFrom('recovery_calls as k')
-        .leftJoin('employees as e', 'e.id', 'k.employee_id')
-        .leftJoin('offers as o', 'o.id', 'k.offer_id')
-        .selectAll('k')
-        .select(['e.code as employee_code', 'o.code as offer_code'])
-        .where('k.customer_id', '=', id)
-        .orderBy('k.occurred_at', 'desc')
-        .orderBy('k.id', 'desc')
-        .limit(PROFILE_RECENT)
-        .execute(),
+      recentRecoveryCalls(db, id, PROFILE_RECENT),
       db.selectFrom('customer_states').selectAll().where('customer_id', '=', id).executeTakeFirst(),
       db.selectFrom('state_transitions').selectAll().where('customer_id', '=', id).orderBy('effective_at', 'desc').orderBy('id', 'desc').execute(),
       readPreferences(db, id),
@@ -321,9 +337,6 @@ export async function customerProfile(database: Database, idInput: number | stri
         .execute(),
     ]);
 
-  const orderCount = orderTotals.rows.reduce((n, r) => n + Number(r.orders), 0);
-  const firstAt = orderTotals.rows.reduce<Date | null>((d, r) => (d === null || r.first_at < d ? r.first_at : d), null);
-  const lastAt = orderTotals.rows.reduce<Date | null>((d, r) => (d === null || r.last_at > d ? r.last_at : d), null);
 
   let analysis: CustomerProfile['scores']['analysis'] = null;
   if (current) {
@@ -434,10 +447,7 @@ export async function customerProfile(database: Database, idInput: number | stri
           : { code: k.verified_code ?? k.mapped_code, label: k.label, mappedCode: k.mapped_code, verifiedCode: k.verified_code, source: k.source ?? 'none' },
     })),
     orders: {
-      count: orderCount,
-      firstAt,
-      lastAt,
-      byCurrency: orderTotals.rows.map((r) => ({ currency: r.currency.trim(), orders: Number(r.orders), revenue: Number(r.revenue), margin: num(r.margin) })),
+      ...orderTotals,
       recent: recentOrders.map((o) => ({ id: Number(o.id), externalId: o.external_id, occurredAt: o.occurred_at, amount: Number(o.amount), margin: num(o.margin), currency: o.currency.trim() })),
     },
     interactions: {

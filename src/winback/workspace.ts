@@ -9,7 +9,7 @@ import { contactHistory, type ContactLogRow } from '../contact/repository.js';
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../contact/schemas.js';
 import { evaluateContactRequest } from '../contact/service.js';
 import { loadConversion } from '../currency/service.js';
-import { readPreferences, type ContactPreferencesView } from '../customers/profile.js';
+import { orderSummary, readPreferences, recentRecoveryCalls, type ContactPreferencesView } from '../customers/profile.js';
 import type { Database } from '../db/engine.js';
 import type { DB } from '../db/schema.js';
 import { valueBasis } from './calls.js';
@@ -171,12 +171,7 @@ export async function callWorkspace(database: Database, customerId: number, inpu
       const segment = await trx.selectFrom('customer_segments').select('segment').where('customer_id', '=', customerId).executeTakeFirst();
       const score = await trx.selectFrom('current_customer_scores').select(['p_alive', 'clv', 'currency']).where('customer_id', '=', customerId).executeTakeFirst();
       const recovery = await trx.selectFrom('recovery_scores').select(['p_recovery', 'value_if_recovered', 'reason_code', 'segment']).where('customer_id', '=', customerId).executeTakeFirst();
-      const orders = await trx
-        .selectFrom('orders')
-        .select(['currency', (eb) => eb.fn.countAll<string>().as('n'), (eb) => eb.fn.sum<string>('amount').as('revenue'), (eb) => eb.fn.min('occurred_at').as('first'), (eb) => eb.fn.max('occurred_at').as('last')])
-        .where('customer_id', '=', customerId)
-        .groupBy('currency')
-        .execute();
+      const orders = await orderSummary(trx, customerId);
       const interactions = await trx
         .selectFrom('interactions as i')
         .leftJoin('employees as e', 'e.id', 'i.handled_by')
@@ -185,15 +180,7 @@ export async function callWorkspace(database: Database, customerId: number, inpu
         .orderBy('i.occurred_at', 'desc')
         .limit(10)
         .execute();
-      const calls = await trx
-        .selectFrom('recovery_calls as r')
-        .innerJoin('employees as e', 'e.id', 'r.employee_id')
-        .leftJoin('offers as o', 'o.id', 'r.offer_id')
-        .select(['r.id', 'r.occurred_at', 'e.name as employee', 'r.outcome', 'r.customer_explanation', 'r.diagnosed_reason', 'r.reason_confirmed', 'o.name as offer', 'r.offer_response', 'r.next_step'])
-        .where('r.customer_id', '=', customerId)
-        .orderBy('r.occurred_at', 'desc')
-        .limit(20)
-        .execute();
+      const calls = await recentRecoveryCalls(trx, customerId, 20);
       const decision = await evaluateContactRequest({ db: trx }, { customerId, channel: 'phone', at, action: 'contact', employeeId: q.employeeId, cycleId: q.cycleId, requestedByCustomer: target?.status === 'callback' }, policy);
       const departure = await departureOf(trx, customerId);
 
@@ -232,10 +219,10 @@ export async function callWorkspace(database: Database, customerId: number, inpu
         state: state ? { state: state.state, since: state.entered_at, evidence: state.evidence, latentNeed: state.latent_need, latentNeedEvidence: state.latent_need_evidence } : null,
         departure,
         relationship: {
-          orders: orders.reduce((n, o) => n + Number(o.n), 0),
-          firstOrderAt: orders.length ? new Date(Math.min(...orders.map((o) => new Date(o.first as Date).getTime()))) : null,
-          lastOrderAt: orders.length ? new Date(Math.max(...orders.map((o) => new Date(o.last as Date).getTime()))) : null,
-          revenue: orders.map((o) => ({ currency: o.currency.trim(), amount: Number(o.revenue) })),
+          orders: orders.count,
+          firstOrderAt: orders.firstAt,
+          lastOrderAt: orders.lastAt,
+          revenue: orders.byCurrency.map((o) => ({ currency: o.currency, amount: o.revenue })),
           segment: segment?.segment ?? null,
           pAlive: score?.p_alive ?? null,
           clv: score ? { amount: Math.round(score.clv), currency: score.currency.trim() } : null,
@@ -260,12 +247,12 @@ export async function callWorkspace(database: Database, customerId: number, inpu
         previousCalls: calls.map((r) => ({
           id: Number(r.id),
           occurredAt: r.occurred_at,
-          employee: r.employee,
+          employee: r.employee_name ?? '',
           outcome: r.outcome,
           customerExplanation: r.customer_explanation,
           diagnosedReason: r.diagnosed_reason,
           reasonConfirmed: r.reason_confirmed,
-          offer: r.offer,
+          offer: r.offer_name,
           offerResponse: r.offer_response,
           nextStep: r.next_step,
         })),

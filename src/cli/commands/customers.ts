@@ -20,7 +20,7 @@ import {
   type CustomerListQueryInput,
   type PreferencesInput,
 } from '../../customers/index.js';
-import { globalOptions, printJson, withDatabase } from '../context.js';
+import { globalOptions, printJson, printResult, withDatabase } from '../context.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -88,11 +88,7 @@ export function registerCustomers(program: Command): void {
     .description("a customer's profile: facts, state and its history, preferences, scores explained, contracts, orders, calls")
     .argument('<id>', 'customer id (the number in the list)')
     .action(async (id: string, _flags: Flags, command: Command) => {
-      await withDatabase(command, async (database) => {
-        const profile = await customerProfile(database, id);
-        if (globalOptions(command).json) return printJson(profile);
-        console.log(formatProfile(profile));
-      });
+      await printResult(command, (database) => customerProfile(database, id), formatProfile);
     });
 
   customers
@@ -102,11 +98,7 @@ export function registerCustomers(program: Command): void {
     .option('--before <cursor-or-date>', 'the cursor printed at the end of the previous page, or a date')
     .option('--limit <n>', 'events per page', '50')
     .action(async (id: string, flags: Flags, command: Command) => {
-      await withDatabase(command, async (database) => {
-        const timeline = await customerTimeline(database, id, flags as { before?: string; limit?: string });
-        if (globalOptions(command).json) return printJson(timeline);
-        console.log(formatTimeline(timeline));
-      });
+      await printResult(command, (database) => customerTimeline(database, id, flags as { before?: string; limit?: string }), formatTimeline);
     });
 
   customers
@@ -143,11 +135,7 @@ export function registerCustomers(program: Command): void {
       if (flags.doNotContact) Object.assign(input, { doNotContact: true, ...(flags.source ? { doNotContactSource: flags.source } : {}), ...(flags.at ? { doNotContactAt: flags.at } : {}) });
       else if (flags.source || flags.at) throw new CustomersError('invalid_input', '--source and --at go with --do-not-contact');
       if (flags.allowContact) input.doNotContact = false;
-      await withDatabase(command, async (database) => {
-        const prefs = await updatePreferences(database, id, input as PreferencesInput);
-        if (globalOptions(command).json) return printJson(prefs);
-        console.log(formatPreferences(prefs));
-      });
+      await printResult(command, (database) => updatePreferences(database, id, input as PreferencesInput), formatPreferences);
     });
 
   program
@@ -157,10 +145,13 @@ export function registerCustomers(program: Command): void {
     .description('teams and employees (codes for --team, --employee and "acting as")')
     .option('--team <code>', 'only the employees of this team')
     .action(async (flags: Flags, command: Command) => {
-      await withDatabase(command, async (database) => {
-        const [teams, employees] = await Promise.all([listTeams(database), listEmployees(database, flags as { team?: string })]);
-        if (globalOptions(command).json) return printJson({ teams, employees });
-        console.log(formatPeople(teams, employees));
-      });
+      await printResult(
+        command,
+        async (database) => {
+          const [teams, employees] = await Promise.all([listTeams(database), listEmployees(database, flags as { team?: string })]);
+          return { teams, employees };
+        },
+        ({ teams, employees }) => formatPeople(teams, employees),
+      );
     });
 }

@@ -31,22 +31,13 @@ import {
   type OfferUpdate,
 } from '../../winback/index.js';
 import type { Database } from '../../db/engine.js';
-import { globalOptions, printJson, withDatabase } from '../context.js';
+import { printResult } from '../context.js';
 
 type Flags = Record<string, string | string[] | boolean | undefined>;
 
 /** Repeatable flags (`--agent a --agent b`; a value may also list several, comma-separated). */
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-
-/** Prints the result as JSON (--json) or as text. */
-async function run<T>(command: Command, work: (database: Database) => Promise<T>, text: (result: T) => string): Promise<void> {
-  await withDatabase(command, async (database) => {
-    const result = await work(database);
-    if (globalOptions(command).json) printJson(result);
-    else console.log(text(result));
-  });
-}
 
 /** The terms of an offer from flags: the type and its parameters; the offer schema validates the combination. */
 function termsFrom(flags: Flags): Record<string, unknown> | undefined {
@@ -95,7 +86,7 @@ export function registerWinback(program: Command): void {
   cycle
     .command('list')
     .description('rescue cycles, newest first')
-    .action((_flags: Flags, command: Command) => run(command, listCycles, formatCycleList));
+    .action((_flags: Flags, command: Command) => printResult(command, listCycles, formatCycleList));
   cycle
     .command('create')
     .description('plan a rescue cycle (a draft until started)')
@@ -119,7 +110,7 @@ export function registerWinback(program: Command): void {
     .option('--max-attempts <n>', 'calls before a customer counts as unreachable', '3')
     .option('--retry-hours <n>', 'wait before calling an unreachable customer again', '24')
     .action(async (flags: Flags, command: Command) =>
-      run(
+      printResult(
         command,
         async (database) => {
           const members = [];
@@ -157,12 +148,12 @@ export function registerWinback(program: Command): void {
     .argument('<id>', 'cycle id')
     .option('--seed <n>', 'seed of the holdout draw (default: drawn, and recorded)')
     .option('--at <time>', 'start time (default now)')
-    .action((id: string, flags: Flags, command: Command) => run(command, (database) => startCycle(database, Number(id), { seed: str(flags.seed), at: str(flags.at) }), formatStart));
+    .action((id: string, flags: Flags, command: Command) => printResult(command, (database) => startCycle(database, Number(id), { seed: str(flags.seed), at: str(flags.at) }), formatStart));
   cycle
     .command('show')
     .description("a cycle's progress: targets, holdout, contacted, outcomes, budget")
     .argument('<id>', 'cycle id')
-    .action((id: string, _flags: Flags, command: Command) => run(command, (database) => cycleProgress(database, Number(id)), formatProgress));
+    .action((id: string, _flags: Flags, command: Command) => printResult(command, (database) => cycleProgress(database, Number(id)), formatProgress));
   cycle
     .command('targets')
     .description("a cycle's targets in rank order: queue status, who has them, outcome")
@@ -172,7 +163,7 @@ export function registerWinback(program: Command): void {
     .option('--limit <n>', 'rows', '50')
     .option('--offset <n>', 'rows to skip', '0')
     .action((id: string, flags: Flags, command: Command) =>
-      run(
+      printResult(
         command,
         async (database) =>
           listCycleTargets(database, Number(id), {
@@ -189,7 +180,7 @@ export function registerWinback(program: Command): void {
     .description('close an active cycle')
     .argument('<id>', 'cycle id')
     .action((id: string, _flags: Flags, command: Command) =>
-      run(
+      printResult(
         command,
         async (database) => {
           await closeCycle(database, Number(id));
@@ -207,7 +198,7 @@ export function registerWinback(program: Command): void {
     .requiredOption('--employee <code>', 'who is calling (employee code or id)')
     .option('--at <time>', 'now, for the contact rules (default now)')
     .action((flags: Flags, command: Command) =>
-      run(command, async (database) => nextCall(database, Number(flags.cycle), { employeeId: await employeeIdOf(database, str(flags.employee)!), at: str(flags.at) }), formatClaim),
+      printResult(command, async (database) => nextCall(database, Number(flags.cycle), { employeeId: await employeeIdOf(database, str(flags.employee)!), at: str(flags.at) }), formatClaim),
     );
   call
     .command('release')
@@ -216,7 +207,7 @@ export function registerWinback(program: Command): void {
     .requiredOption('--customer <id>', 'customer (external id or id)')
     .requiredOption('--employee <code>', 'who holds the claim')
     .action((flags: Flags, command: Command) =>
-      run(
+      printResult(
         command,
         async (database) => {
           await releaseClaim(database, Number(flags.cycle), await customerIdOf(database, str(flags.customer)!), await employeeIdOf(database, str(flags.employee)!));
@@ -233,7 +224,7 @@ export function registerWinback(program: Command): void {
     .option('--cycle <id>', 'the cycle the call belongs to (its budget and target)')
     .option('--at <time>', 'now (default now)')
     .action((flags: Flags, command: Command) =>
-      run(
+      printResult(
         command,
         async (database) =>
           callWorkspace(database, await customerIdOf(database, str(flags.customer)!), { employeeId: await employeeIdOf(database, str(flags.employee)!), cycleId: str(flags.cycle), at: str(flags.at) }),
@@ -261,7 +252,7 @@ export function registerWinback(program: Command): void {
     .option('--notes <text>', 'anything else')
     .option('--at <time>', 'when the call took place (default now)')
     .action((flags: Flags, command: Command) =>
-      run(
+      printResult(
         command,
         async (database) => {
           if (flags.confirmed && flags.notConfirmed) throw new WinbackError('invalid_input', '--confirmed and --not-confirmed contradict each other');
@@ -293,15 +284,15 @@ export function registerWinback(program: Command): void {
     .command('list')
     .description('the catalogue')
     .option('--active', 'active offers only')
-    .action((flags: Flags, command: Command) => run(command, (database) => listOffers(database.db, flags.active === true), formatOffers));
+    .action((flags: Flags, command: Command) => printResult(command, (database) => listOffers(database.db, flags.active === true), formatOffers));
   offerFlags(offers.command('add').description('add an offer').argument('<code>', 'its code, e.g. loyalty_credit')).action((code: string, flags: Flags, command: Command) =>
-    run(command, (database) => createOffer(database, { code, ...offerBody(flags) } as OfferInput), (o) => formatOffers([o])),
+    printResult(command, (database) => createOffer(database, { code, ...offerBody(flags) } as OfferInput), (o) => formatOffers([o])),
   );
   offerFlags(offers.command('set').description('change an offer (offers are never deleted: --inactive)').argument('<offer>', 'code or id'))
     .option('--active', 'make it available again')
     .option('--inactive', 'withdraw it')
     .action((ref: string, flags: Flags, command: Command) =>
-      run(
+      printResult(
         command,
         async (database) =>
           updateOffer(database, await offerIdOf(database, ref), { ...offerBody(flags), ...(flags.active ? { active: true } : flags.inactive ? { active: false } : {}) } as OfferUpdate),
@@ -325,7 +316,7 @@ export function registerWinback(program: Command): void {
   contactFlags(contact.command('check').description('may this contact be made? (nothing is written)'))
     .option('--schedule', 'a contact planned for --at rather than made now')
     .action((flags: Flags, command: Command) =>
-      run(
+      printResult(
         command,
         async (database) => evaluateContactRequest(database, { ...(await request(database, flags)), action: flags.schedule ? 'schedule' : 'contact' }),
         (d) => (d.allowed ? 'allowed' : `refused: ${d.message}`),
@@ -335,7 +326,7 @@ export function registerWinback(program: Command): void {
     .option('--reached', 'it reached the customer')
     .option('--detail <text>', 'what was sent or said')
     .action((flags: Flags, command: Command) =>
-      run(
+      printResult(
         command,
         async (database) => recordContact(database, { ...(await request(database, flags)), reached: flags.reached === true, detail: str(flags.detail) ?? null }),
         (r) => `contact recorded (log ${r.logId})`,
