@@ -91,6 +91,19 @@ export function textToMinor(text: string, currency: string): number | { message:
 
 type Problem = { field: string; message: string };
 
+/** A problem the form found before sending, shown as the API's own errors are. */
+function FormProblem({ problem, title }: { problem: Problem | null; title: string }) {
+  if (!problem) return null;
+  return (
+    <div className="error-box" role="alert" data-error-code="form.invalid">
+      <strong>{title}</strong>
+      <p>
+        {problem.field}: {problem.message}
+      </p>
+    </div>
+  );
+}
+
 /** The API's terms from the form, or the problem that keeps them from being sent. */
 function termsOf(f: TermsForm): { terms: Offer['terms'] } | { problem: Problem } {
   const needs = needsOf(f.type);
@@ -348,14 +361,7 @@ function OfferEditor({ offer, reasons, onSaved, onCancel }: { offer: Offer; reas
           <span className="kbd">Enter</span> saves · <span className="kbd">Esc</span> cancels · code <code>{offer.code}</code> stays
         </span>
       </div>
-      {problem ? (
-        <div className="error-box" role="alert" data-error-code="form.invalid">
-          <strong>The offer was not saved</strong>
-          <p>
-            {problem.field}: {problem.message}
-          </p>
-        </div>
-      ) : null}
+      <FormProblem problem={problem} title="The offer was not saved" />
       {save.error ? <ErrorBox error={save.error} title="The offer was not saved" /> : null}
     </form>
   );
@@ -507,14 +513,7 @@ export default function Offers() {
             Add offer
           </button>
         </form>
-        {addProblem ? (
-          <div className="error-box" role="alert" data-error-code="form.invalid">
-            <strong>The offer was not added</strong>
-            <p>
-              {addProblem.field}: {addProblem.message}
-            </p>
-          </div>
-        ) : null}
+        <FormProblem problem={addProblem} title="The offer was not added" />
         {create.error ? <ErrorBox error={create.error} title="The offer was not added" /> : null}
       </Card>
     </>
