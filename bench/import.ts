@@ -88,12 +88,17 @@ console.log('engine       rows/s (median)   runs (rows/s)              peak RSS 
 try {
   for (const engine of values.engines!.split(',')) {
     const rates: number[] = [];
+    const phases: { reading: number; checking: number; writing: number; cpu: number }[] = [];
     resetPeaks();
     for (let run = 0; run < runs; run++) {
       const { database, cleanup } = await fresh(engine);
       try {
         await importFile(database, customersFile, { entity: 'customers' });
-        const summary = await importFile(database, ordersFile, { entity: 'orders' });
+        const marks: Partial<Record<string, number>> = {};
+        const cpuBefore = process.cpuUsage();
+        const summary = await importFile(database, ordersFile, { entity: 'orders' }, { onProgress: (p) => void (marks[p.phase] ??= p.elapsedMs) });
+        const cpu = process.cpuUsage(cpuBefore);
+        phases.push({ reading: marks.checking!, checking: marks.writing! - marks.checking!, writing: marks.done! - marks.writing!, cpu: (cpu.user + cpu.system) / 1000 });
         if (summary.inserted !== rows) throw new Error(`expected ${rows} rows inserted, got ${summary.inserted}`);
         rates.push(summary.rowsPerSecond);
       } finally {
@@ -106,6 +111,8 @@ try {
     console.log(
       `${engine.padEnd(12)} ${fmt(median(rates)).padStart(15)}   ${rates.map(fmt).join(', ').padEnd(27)}${mib(peak.rss).padStart(8)}   ${mib(peak.heapUsed).padStart(14)}   ${mib(peak.wasm).padStart(16)}   ${mib(peak.arrayBuffers).padStart(18)}`,
     );
+    const phaseMedian = (k: keyof (typeof phases)[number]) => `${k} ${(median(phases.map((p) => p[k])) / 1000).toFixed(1)} s`;
+    console.log(`             phases (median): ${phaseMedian('reading')} (read, check, stage), ${phaseMedian('checking')} (duplicates, references), ${phaseMedian('writing')} (merge, indexes, statistics); CPU time of this process ${(median(phases.map((p) => p.cpu)) / 1000).toFixed(1)} s`);
     const growth = peak.rss - before.rss;
     const wasmGrowth = peak.wasm - (before.external - before.arrayBuffers);
     if (engine === 'pglite' && growth > 0) {

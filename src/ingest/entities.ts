@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type EntityName, type ImportOptions, valueOptions } from './options.js';
-import { FieldProblem, fieldTypes, mapField, toMinorUnits, type Decimal, type FieldType } from './values.js';
+import { FieldProblem, fieldTypes, mapField, toMinorUnits, type Amount, type FieldType } from './values.js';
 
 /**
  * What each importable entity looks like in a file, and where it goes in the database.
@@ -102,14 +102,16 @@ function rulesOf<F extends Record<string, FieldType<unknown>>>(
 /**
  * Runs an entity's rules on one row of raw input (field → text or value): every field type, then — when all
  * fields are valid — the row finisher. Returns the staging row, or undefined with the problems in `issues`
- * (in the order the zod schema reports them).
+ * (in the order the zod schema reports them). The returned row is only valid until the next call.
  */
 export function compileRules(rules: EntityRules): (input: Record<string, unknown>, issues: RowIssue[]) => Record<string, unknown> | undefined {
   const names = Object.keys(rules.fields);
   const parsers = names.map((name) => rules.fields[name]!.parse);
   const finish = rules.finish;
+  // One row object, refilled per call (every field is set before finish reads it): the importer runs this
+  // millions of times, and what it returns is staged before the next call.
+  const row: Record<string, unknown> = {};
   return (input, issues) => {
-    const row: Record<string, unknown> = {};
     let failed = false;
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
@@ -162,7 +164,7 @@ function moneyIn(
   const currency = (row.currency as string | null) ?? defaultCurrency ?? null;
   const amounts: Record<string, number | null> = {};
   for (const field of fields) {
-    const decimal = row[field] as Decimal | null;
+    const decimal = row[field] as Amount | null;
     if (decimal === null) {
       amounts[field] = null;
       continue;

@@ -198,4 +198,42 @@ describeEachEngine('CSV import', (engine) => {
     expect(await load('orders', orders)).toMatchObject({ inserted: 0, updated: 0, unchanged: rows });
     expect(await snapshot(database)).toEqual(stored);
   });
+
+  it('an initial bulk load that repeats an id is refused with both lines, and leaves the table and its indexes as they were', async () => {
+    for (const entity of ['teams', 'employees', 'customers'] as const) await load(entity, basicCompany[entity]);
+    const structure = async () =>
+      (await sql<{ d: string }>`SELECT pg_get_indexdef(indexrelid) AS d FROM pg_index WHERE indrelid = 'orders'::regclass ORDER BY 1`.execute(database.db)).rows;
+    const before = await structure();
+    const orders = ['external_id,customer_id,occurred_at,amount,currency'];
+    for (let i = 0; i < BULK_LOAD_MIN_ROWS + 10; i++) orders.push(`B${i},C${1 + (i % 3)},2024-01-01,${i},EUR`);
+    orders.push('B7,C2,2024-02-01,1,EUR'); // B7 is C2's order on line 9 (row 8)
+    const error = await load('orders', orders).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'invalid_rows' });
+    expect((error as Error).message).toContain(`orders.csv:${orders.length}: external_id: the same order id appears earlier on line 9 (C2 / B7)`);
+    expect(await database.db.selectFrom('orders').select('id').execute()).toHaveLength(0);
+    expect(await structure()).toEqual(before);
+    // With --skip-invalid the repeat is set aside and the rest loads.
+    const summary = await load('orders', orders, { skipInvalid: true });
+    expect(summary).toMatchObject({ inserted: BULK_LOAD_MIN_ROWS + 10, rejected: 1 });
+  });
+
+  it('stores text, free attributes, timestamps and amounts exactly, whatever characters they hold', async () => {
+    const awkward = ['Quote "q" GmbH', 'Back\\slash, comma', '{braces}', 'NULL', 'Ümlaut – 東京', ' '];
+    const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
+    await load('customers', [
+      'external_id,name,acquired_at,currency,note',
+      ...awkward.map((name, i) => `K${i},${quote(name)},${i % 2 ? '1969-12-31T23:59:59.999Z' : '2024-02-29T12:00:00.001Z'},EUR,${quote(name)}`),
+    ]);
+    const rows = await database.db.selectFrom('customers').select(['external_id', 'name', 'acquired_at', 'attributes']).orderBy('external_id').execute();
+    expect(rows.map((r) => r.name)).toEqual(awkward.map((name) => (name.trim() === '' ? null : name)));
+    expect(rows.map((r) => r.attributes)).toEqual(awkward.map((name) => (name.trim() === '' ? {} : { note: name })));
+    expect(rows.map((r) => r.acquired_at?.toISOString())).toEqual(awkward.map((_, i) => (i % 2 ? '1969-12-31T23:59:59.999Z' : '2024-02-29T12:00:00.001Z')));
+    await load('orders', ['customer_id,occurred_at,amount,margin,currency', 'K0,2024-01-01,123456789012.34,-0.05,EUR', 'K0,2024-01-02,9007199254740.99,,EUR', 'K0,2024-01-03,12,7,JPY']);
+    const amounts = await database.db.selectFrom('orders').select(['amount', 'margin']).orderBy('occurred_at').execute();
+    expect(amounts).toEqual([
+      { amount: 12345678901234, margin: -5 },
+      { amount: 900719925474099, margin: null },
+      { amount: 12, margin: 7 },
+    ]);
+  });
 });

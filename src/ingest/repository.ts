@@ -24,7 +24,8 @@ const ARRAY_TYPE: Record<PgType, string> = {
   bigint: 'bigint[]',
   integer: 'integer[]',
   boolean: 'boolean[]',
-  timestamptz: 'timestamptz[]',
+  // Timestamps travel as epoch milliseconds (see insertStagingBatch).
+  timestamptz: 'bigint[]',
   time: 'time[]',
   jsonb: 'jsonb[]',
 };
@@ -32,16 +33,63 @@ const ARRAY_TYPE: Record<PgType, string> = {
 /** Column-wise batch: `lines[i]` is the file line of row i, `columns[c][i]` its value of staging column c. */
 export interface StagingBatch {
   lines: number[];
+  /** Values as the rules produce them; timestamps as epoch milliseconds. */
   columns: Record<string, unknown[]>;
+}
+
+const needsEscape = /["\\]/;
+
+/**
+ * The PostgreSQL array literal of a column's values ('{1,NULL,3}', '{"a","b \\"c\\""}'), built in one pass.
+ * node-postgres would build the same text element by element through its generic value conversion, which
+ * cost about a tenth of a large import's time.
+ */
+export function arrayLiteral(values: readonly unknown[], type: PgType): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const v = values[i];
+    if (v === null || v === undefined) {
+      out += 'NULL';
+      continue;
+    }
+    switch (type) {
+      case 'bigint':
+      case 'integer':
+      case 'timestamptz':
+        out += String(v);
+        break;
+      case 'boolean':
+        out += v ? 't' : 'f';
+        break;
+      case 'text':
+      case 'time':
+      case 'jsonb': {
+        // jsonb values come as JSON text (or, like node-postgres takes them, as objects to serialise).
+        const text = typeof v === 'string' ? v : type === 'jsonb' ? JSON.stringify(v) : String(v);
+        out += needsEscape.test(text) ? `"${text.replace(/["\\]/g, '\\$&')}"` : `"${text}"`;
+        break;
+      }
+      default: {
+        const unhandled: never = type;
+        throw new Error(`no array literal for ${String(unhandled)}`);
+      }
+    }
+  }
+  return out + '}';
 }
 
 export async function insertStagingBatch(trx: Trx, entity: EntityDefinition, batch: StagingBatch): Promise<void> {
   const names = Object.keys(entity.staging);
   const arrays = [
-    sql`${batch.lines}::bigint[]`,
-    ...names.map((name) => sql`${batch.columns[name]}::${sql.raw(ARRAY_TYPE[entity.staging[name]!])}`),
+    sql`${arrayLiteral(batch.lines, 'bigint')}::bigint[]`,
+    ...names.map((name) => sql`${arrayLiteral(batch.columns[name]!, entity.staging[name]!)}::${sql.raw(ARRAY_TYPE[entity.staging[name]!])}`),
   ];
-  await sql`INSERT INTO ${sql.raw(STAGING_TABLE)} (line, ${sql.raw(names.join(', '))}) SELECT * FROM unnest(${sql.join(arrays)})`.execute(trx);
+  // Epoch milliseconds to timestamptz by integer arithmetic: exact, and no text to parse per value.
+  const selected = names.map((name, i) => (entity.staging[name] === 'timestamptz' ? `timestamptz 'epoch' + u.c${i} * interval '1 millisecond'` : `u.c${i}`));
+  const aliases = names.map((_, i) => `c${i}`);
+  await sql`INSERT INTO ${sql.raw(STAGING_TABLE)} (line, ${sql.raw(names.join(', '))})
+    SELECT u.line, ${sql.raw(selected.join(', '))} FROM unnest(${sql.join(arrays)}) AS u(line, ${sql.raw(aliases.join(', '))})`.execute(trx);
 }
 
 export interface SetProblem {
@@ -109,19 +157,43 @@ async function countRows(trx: Trx, table: string): Promise<number> {
 export const BULK_LOAD_MIN_ROWS = 5_000;
 
 /**
- * Merges the staged rows into the entity's table. Columns whose fields the file does not carry are inserted
- * with their defaults but left alone on existing rows; a row whose values are all unchanged is not written
- * at all, so importing the same file twice changes nothing.
+ * Locks the entity's table against other writers until the import commits (readers go on), so that nobody
+ * inserts a key between the checks and the merge, and tells whether the table is empty — an initial load.
+ */
+export async function lockForMerge(trx: Trx, entity: EntityDefinition): Promise<{ empty: boolean }> {
+  await sql.raw(`LOCK TABLE ${entity.table} IN SHARE ROW EXCLUSIVE MODE`).execute(trx);
+  const { rows } = await sql<{ empty: boolean }>`SELECT NOT EXISTS (SELECT 1 FROM ${sql.raw(entity.table)}) AS empty`.execute(trx);
+  return { empty: rows[0]!.empty };
+}
+
+/** Whether an error is PostgreSQL's unique_violation (a duplicate key, also when a unique index is built). */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}
+
+/**
+ * Merges the staged rows into the entity's table (locked by lockForMerge). Columns whose fields the file does
+ * not carry are inserted with their defaults but left alone on existing rows; a row whose values are all
+ * unchanged is not written at all, so importing the same file twice changes nothing.
  *
  * The merge is an UPDATE of the changed rows followed by a plain INSERT of the new ones, sorted by the
  * conflict key: INSERT … ON CONFLICT does a speculative insertion per row (about four times the work on
- * PostgreSQL 15). The table is locked against other writers (readers go on) so nobody can insert a key
- * between the two statements. An initial load (an empty table and a large file) follows PostgreSQL's advice
- * for populating a database: the table's secondary indexes and foreign keys are dropped and rebuilt after
- * the insert, by sorting and one set-based check, from their own definitions read from the catalogue — all
- * inside the import's transaction, so a failure or a kill restores them with everything else.
+ * PostgreSQL 15).
+ *
+ * An initial load (`bulk`: the table was empty and the file is large) follows PostgreSQL's advice for
+ * populating a database: the rows go straight from the staging table into the table, whose secondary
+ * indexes, unique constraints and foreign keys are dropped first and rebuilt afterwards — by sorting and one
+ * set-based check each — from their own definitions read from the catalogue, all inside the import's
+ * transaction, so a failure or a kill restores them with everything else. Rebuilding a unique constraint
+ * fails with unique_violation when the file repeats a key.
  */
-export async function upsertStaged(trx: Trx, entity: EntityDefinition, fieldsInFile: ReadonlySet<string>): Promise<{ inserted: number; updated: number }> {
+export async function upsertStaged(
+  trx: Trx,
+  entity: EntityDefinition,
+  fieldsInFile: ReadonlySet<string>,
+  options: MergeOptions,
+): Promise<{ inserted: number; updated: number }> {
+  const { bulk } = options;
   // Columns with a cheaper form when a staging column is never null (a key from the external id needs no
   // window over the whole file): use it when the staged rows allow.
   const shortcuts = [...new Set(entity.columns.flatMap((c) => (c.whenAllHave ? [c.whenAllHave.column] : [])))];
@@ -132,15 +204,33 @@ export async function upsertStaged(trx: Trx, entity: EntityDefinition, fieldsInF
     if (!rows[0]!.missing) allHave.add(column);
   }
   const merge = mergeStatements(entity, fieldsInFile, allHave);
-  await sql.raw(merge.lock).execute(trx);
+  if (bulk) {
+    if (options.indexBuildMemory) await raiseMaintenanceMemory(trx, options.indexBuildMemory);
+    const deferred = await dropSecondaryStructures(trx, entity.table);
+    const inserted = Number((await sql.raw(merge.load).execute(trx)).numAffectedRows ?? 0);
+    for (const statement of deferred) await sql.raw(statement).execute(trx);
+    return { inserted, updated: 0 };
+  }
   await sql.raw(merge.incoming).execute(trx);
   const updated = merge.update ? Number((await sql.raw(merge.update).execute(trx)).numAffectedRows ?? 0) : 0;
-  const { rows: emptiness } = await sql<{ empty: boolean }>`SELECT NOT EXISTS (SELECT 1 FROM ${sql.raw(entity.table)}) AS empty`.execute(trx);
-  const bulk = emptiness[0]!.empty && (await countRows(trx, INCOMING_TABLE)) >= BULK_LOAD_MIN_ROWS;
-  const deferred = bulk ? await dropSecondaryStructures(trx, entity.table) : [];
   const inserted = Number((await sql.raw(merge.insert).execute(trx)).numAffectedRows ?? 0);
-  for (const statement of deferred) await sql.raw(statement).execute(trx);
   return { inserted, updated };
+}
+
+export interface MergeOptions {
+  /** An initial load (see upsertStaged). */
+  bulk: boolean;
+  /**
+   * Memory for sorting while the indexes of an initial load are rebuilt (e.g. '256MB'), when the session has
+   * less: PostgreSQL's default 64 MB makes a million-row index build sort on disk. Raised for the import's
+   * transaction only.
+   */
+  indexBuildMemory?: string;
+}
+
+async function raiseMaintenanceMemory(trx: Trx, size: string): Promise<void> {
+  await sql`SELECT set_config('maintenance_work_mem', ${size}, true)
+            WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(${size})`.execute(trx);
 }
 
 const INCOMING_TABLE = 'import_incoming';
@@ -150,16 +240,16 @@ export function mergeStatements(
   entity: EntityDefinition,
   fieldsInFile: ReadonlySet<string>,
   allHave: ReadonlySet<string> = new Set(),
-): { lock: string; incoming: string; update: string | null; insert: string } {
+): { incoming: string; update: string | null; insert: string; load: string } {
   const exprOf = (c: EntityDefinition['columns'][number]) => (c.whenAllHave && allHave.has(c.whenAllHave.column) ? c.whenAllHave.expr : c.expr);
   const columns = entity.columns.map((c) => c.column);
   const updatable = entity.columns.filter((c) => !entity.conflict.includes(c.column) && c.fields.some((f) => fieldsInFile.has(f))).map((c) => c.column);
   const target = entity.table;
   const sameKey = entity.conflict.map((k) => `t.${k} = i.${k}`).join(' AND ');
+  const selectList = entity.columns.map((c) => `${exprOf(c)} AS ${c.column}`).join(',\n             ');
   return {
-    lock: `LOCK TABLE ${target} IN SHARE ROW EXCLUSIVE MODE`,
     incoming: `CREATE TEMP TABLE ${INCOMING_TABLE} ON COMMIT DROP AS
-      SELECT ${entity.columns.map((c) => `${exprOf(c)} AS ${c.column}`).join(',\n             ')}
+      SELECT ${selectList}
       FROM ${entity.from}`,
     update:
       updatable.length === 0
@@ -172,12 +262,18 @@ export function mergeStatements(
       SELECT ${columns.map((c) => `i.${c}`).join(', ')} FROM ${INCOMING_TABLE} i
       WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${sameKey})
       ORDER BY ${entity.conflict.map((k) => `i.${k}`).join(', ')}`,
+    // An initial load: every staged row is new (a repeated key fails the unique constraint's rebuild).
+    load: `INSERT INTO ${target} (${columns.join(', ')})
+      SELECT ${selectList}
+      FROM ${entity.from}`,
   };
 }
 
 /**
- * Drops `table`'s indexes that back no constraint and its foreign keys, returning the statements that
- * recreate them exactly as they were (definitions from pg_get_indexdef / pg_get_constraintdef).
+ * Drops `table`'s indexes that back no constraint, its unique constraints that no foreign key relies on, and
+ * its foreign keys, returning the statements that recreate them exactly as they were (definitions from
+ * pg_get_indexdef / pg_get_constraintdef): unique constraints first, so a repeated key is found before the
+ * other indexes are built.
  */
 async function dropSecondaryStructures(trx: Trx, table: string): Promise<string[]> {
   const { rows: indexes } = await sql<{ name: string; definition: string }>`
@@ -188,14 +284,23 @@ async function dropSecondaryStructures(trx: Trx, table: string): Promise<string[
     WHERE i.indrelid = ${table}::regclass
       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
     ORDER BY ic.relname`.execute(trx);
-  const { rows: foreignKeys } = await sql<{ name: string; definition: string }>`
-    SELECT quote_ident(conname) AS name, pg_get_constraintdef(oid) AS definition
-    FROM pg_constraint WHERE conrelid = ${table}::regclass AND contype = 'f' ORDER BY conname`.execute(trx);
-  for (const fk of foreignKeys) await sql.raw(`ALTER TABLE ${table} DROP CONSTRAINT ${fk.name}`).execute(trx);
+  const { rows: constraints } = await sql<{ name: string; definition: string; type: 'u' | 'f' }>`
+    SELECT quote_ident(c.conname) AS name, pg_get_constraintdef(c.oid) AS definition, c.contype AS type
+    FROM pg_constraint c
+    WHERE c.conrelid = ${table}::regclass
+      AND (c.contype = 'f'
+           OR (c.contype = 'u' AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)))
+    ORDER BY c.contype DESC, c.conname`.execute(trx);
+  // Foreign keys first: a unique constraint cannot go while a foreign key still needs it.
+  for (const constraint of [...constraints].sort((a, b) => a.type.localeCompare(b.type))) {
+    await sql.raw(`ALTER TABLE ${table} DROP CONSTRAINT ${constraint.name}`).execute(trx);
+  }
   for (const index of indexes) await sql.raw(`DROP INDEX ${index.name}`).execute(trx);
+  const add = (c: { name: string; definition: string }) => `ALTER TABLE ${table} ADD CONSTRAINT ${c.name} ${c.definition}`;
   return [
+    ...constraints.filter((c) => c.type === 'u').map(add),
     ...indexes.map((index) => index.definition),
-    ...foreignKeys.map((fk) => `ALTER TABLE ${table} ADD CONSTRAINT ${fk.name} ${fk.definition}`),
+    ...constraints.filter((c) => c.type === 'f').map(add),
   ];
 }
 

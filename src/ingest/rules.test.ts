@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileRules, entities, type RowIssue } from './entities.js';
 import { ENTITY_NAMES, importOptionsSchema, type ImportOptionsInput } from './options.js';
-import { DATE_FORMATS, parseTimestamp, timestampParser, type ValueOptions } from './values.js';
+import { DATE_FORMATS, parseAmount, parseDecimal, parseTimestamp, timestampParser, toMinorUnits, type ValueOptions } from './values.js';
 
 /** Runs a row through the zod schema and through the plain rules the importer uses: both must agree. */
 function both(options: ImportOptionsInput, input: Record<string, unknown>) {
@@ -87,5 +87,29 @@ describe('fast timestamps', () => {
         }
       });
     }
+  }
+});
+
+describe('fast amounts', () => {
+  const samples = [
+    '0', '-0', '+0.00', '12', '12.5', '12.50', '-3', '+7.25', '0.001', '007.10', '123456789012345', '1234567890123.45', '1234567890123456',
+    '12345678901234.567', '9007199254740991', '90071992547409.91', '90071992547409.92', '1.', '.5', '1..2', '1.2.3', '12,50', '1 000', '', '-', '+',
+    '1e5', '0x10', '١٢', '12.3x', '--1', '+-1',
+  ];
+  for (const separator of ['point', 'comma'] as const) {
+    it(`match parseDecimal and its minor units with a decimal ${separator}`, () => {
+      for (const text of samples) {
+        const exact = parseDecimal(text, separator);
+        const fast = parseAmount(text, separator);
+        if (typeof exact === 'string') {
+          expect(fast, text).toBe(exact);
+          continue;
+        }
+        expect(typeof fast, text).toBe('object');
+        for (const currency of ['EUR', 'JPY', 'KWD']) {
+          expect(toMinorUnits(fast as Exclude<typeof fast, string>, currency), `${text} ${currency}`).toBe(toMinorUnits(exact, currency));
+        }
+      }
+    });
   }
 });

@@ -97,6 +97,49 @@ export function parseDecimal(text: string, separator: DecimalSeparator): Decimal
   return { units, scale: fraction.length };
 }
 
+/**
+ * An exact decimal amount as the importer holds it: like Decimal, but the digits are a plain number when
+ * there are at most 15 of them (every such integer is exact in a double) — the common case, read without a
+ * regex or a BigInt.
+ */
+export interface Amount {
+  units: number | bigint;
+  scale: number;
+}
+
+/** Digits a double holds exactly whatever they are (10^15 < 2^53). */
+const EXACT_DIGITS = 15;
+
+/** parseDecimal for amounts: the same acceptance and messages, a number instead of a BigInt when exact. */
+export function parseAmount(text: string, separator: DecimalSeparator): Amount | string {
+  const sep = separator === 'point' ? 46 : 44;
+  const n = text.length;
+  let i = 0;
+  let negative = false;
+  const first = text.charCodeAt(0);
+  if (first === 43 || first === 45) {
+    negative = first === 45;
+    i = 1;
+  }
+  let units = 0;
+  let digits = 0;
+  let scale = -1; // -1 until the separator is seen
+  let intDigits = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      units = units * 10 + (c - 48);
+      digits++;
+      if (scale >= 0) scale++;
+      else intDigits++;
+    } else if (c === sep && scale < 0) scale = 0;
+    else return parseDecimal(text, separator); // not a plain decimal: the reference parser words the problem
+  }
+  if (intDigits === 0 || scale === 0 || digits > EXACT_DIGITS) return parseDecimal(text, separator);
+  // -0 would print as 0 anyway; keep it a plain 0 so that comparisons and SQL see the same value.
+  return { units: negative && units !== 0 ? -units : units, scale: scale < 0 ? 0 : scale };
+}
+
 // ISO 4217 minor-unit exponents that differ from the usual 2.
 const CURRENCY_EXPONENTS: Record<string, number> = {
   BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
@@ -108,11 +151,18 @@ export function currencyExponent(currency: string): number {
   return CURRENCY_EXPONENTS[currency] ?? 2;
 }
 
+const POWERS_OF_TEN = [1, 10, 100, 1000, 10_000];
+
 /** Converts an exact decimal to integer minor units of `currency`; refuses to round. */
-export function toMinorUnits(decimal: Decimal, currency: string): number | string {
+export function toMinorUnits(decimal: Amount, currency: string): number | string {
   const exponent = currencyExponent(currency);
   if (decimal.scale > exponent) {
     return `has ${decimal.scale} decimal places but ${currency} has ${exponent}; winback does not round money`;
+  }
+  if (typeof decimal.units === 'number') {
+    // Exact whenever the result is a safe integer; a larger true value also comes out above the limit.
+    const minor = decimal.units * POWERS_OF_TEN[exponent - decimal.scale]!;
+    return Math.abs(minor) > Number.MAX_SAFE_INTEGER ? 'amount is too large' : minor;
   }
   const minor = decimal.units * 10n ** BigInt(exponent - decimal.scale);
   if (minor > BigInt(Number.MAX_SAFE_INTEGER) || minor < -BigInt(Number.MAX_SAFE_INTEGER)) return 'amount is too large';
@@ -291,10 +341,10 @@ export function fieldTypes(options: ValueOptions) {
     return typeof parsed === 'string' ? new FieldProblem(parsed) : new Date(parsed);
   });
 
-  const decimal = fieldType<Decimal | null>(z.union([z.string(), z.number()]), (v) => {
+  const decimal = fieldType<Amount | null>(z.union([z.string(), z.number()]), (v) => {
     if (typeof v === 'number') v = String(v);
     if (isBlank(v)) return null;
-    const parsed = parseDecimal((v as string).trim(), options.decimal);
+    const parsed = parseAmount((v as string).trim(), options.decimal);
     return typeof parsed === 'string' ? new FieldProblem(parsed) : parsed;
   });
 
