@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileRules, entities, type RowIssue } from './entities.js';
 import { ENTITY_NAMES, importOptionsSchema, type ImportOptionsInput } from './options.js';
+import { arrayLiteral } from './repository.js';
 import { DATE_FORMATS, parseAmount, parseDecimal, parseTimestamp, timestampParser, toMinorUnits, type ValueOptions } from './values.js';
 
 /** Runs a row through the zod schema and through the plain rules the importer uses: both must agree. */
@@ -112,4 +113,16 @@ describe('fast amounts', () => {
       }
     });
   }
+});
+
+describe('staging array literals', () => {
+  it('quote text only as PostgreSQL needs, and write nulls, numbers and booleans plainly', () => {
+    expect(arrayLiteral([], 'text')).toBe('{}');
+    expect(arrayLiteral(['a', 'b c', ''], 'text')).toBe('{"a","b c",""}');
+    expect(arrayLiteral(['say "hi"', 'C:\\dir', null, 'NULL'], 'text')).toBe('{"say \\"hi\\"","C:\\\\dir",NULL,"NULL"}');
+    expect(arrayLiteral([1, -2, 1577836800123], 'bigint')).toBe('{1,-2,1577836800123}');
+    expect(arrayLiteral([1, null, undefined], 'integer')).toBe('{1,NULL,NULL}');
+    expect(arrayLiteral([true, false, null], 'boolean')).toBe('{t,f,NULL}');
+    expect(arrayLiteral(['{"a":"x\\"y"}', { b: 1 }], 'jsonb')).toBe('{"{\\"a\\":\\"x\\\\\\"y\\"}","{\\"b\\":1}"}');
+  });
 });
