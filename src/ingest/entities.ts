@@ -41,6 +41,11 @@ export interface Reference {
   key: string;
   what: string;
   hint: string;
+  /**
+   * The reference is resolved by an inner join in `from`: a row naming an unknown key yields no row (what a
+   * direct load counts on to notice it without looking each key up).
+   */
+  innerJoined?: boolean;
 }
 
 export interface EntityDefinition {
@@ -143,6 +148,7 @@ const customerRef: Reference = {
   key: 'external_id',
   what: 'customer',
   hint: 'import the customer first',
+  innerJoined: true,
 };
 const employeeRef = (column: string, field: string): Reference => ({
   column,

@@ -217,6 +217,26 @@ describeEachEngine('CSV import', (engine) => {
     expect(summary).toMatchObject({ inserted: BULK_LOAD_MIN_ROWS + 10, rejected: 1 });
   });
 
+  it('a first load into an empty table still refuses unknown customers and employees, naming the lines, and leaves the table as it was', async () => {
+    for (const entity of ['teams', 'employees', 'customers'] as const) await load(entity, basicCompany[entity]);
+    const structure = async (table: string) =>
+      (await sql<{ d: string }>`SELECT pg_get_indexdef(indexrelid) AS d FROM pg_index WHERE indrelid = ${table}::regclass
+        UNION ALL SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = ${table}::regclass ORDER BY 1`.execute(database.db)).rows;
+    const before = { orders: await structure('orders'), interactions: await structure('interactions') };
+    const orders = ['external_id,customer_id,occurred_at,amount,currency', 'O1,C1,2024-01-01,1,EUR', 'O2,C404,2024-01-02,2,EUR', 'O3,C2,2024-01-03,3,EUR'];
+    await expect(load('orders', orders)).rejects.toThrow('orders.csv:3: customer_id: unknown customer (import the customer first) (C404)');
+    const interactions = ['external_id,customer_id,type,occurred_at,handled_by', 'I1,C1,complaint,2024-01-01,E1', 'I2,C2,complaint,2024-01-02,E404'];
+    await expect(load('interactions', interactions)).rejects.toThrow('interactions.csv:3: handled_by: unknown employee (import employees first) (E404)');
+    expect(await database.db.selectFrom('orders').select('id').execute()).toHaveLength(0);
+    expect(await database.db.selectFrom('interactions').select('id').execute()).toHaveLength(0);
+    expect({ orders: await structure('orders'), interactions: await structure('interactions') }).toEqual(before);
+    // Orders without ids (keys numbered over the whole file) load too, and a second import changes nothing.
+    const withoutIds = ['customer_id,occurred_at,amount,currency', 'C1,2024-01-01,1,EUR', 'C1,2024-01-01,1,EUR', 'C2,2024-01-01,1,GBP'];
+    expect(await load('orders', withoutIds)).toMatchObject({ inserted: 3 });
+    expect(await load('orders', withoutIds)).toMatchObject({ inserted: 0, updated: 0, unchanged: 3 });
+    expect(await structure('orders')).toEqual(before.orders);
+  });
+
   it('stores text, free attributes, timestamps and amounts exactly, whatever characters they hold', async () => {
     const awkward = ['Quote "q" GmbH', 'Back\\slash, comma', '{braces}', 'NULL', 'Ümlaut – 東京', ' '];
     const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { sql, type Transaction } from 'kysely';
+import { createReadStream, createWriteStream, statSync, type ReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { once } from 'node:events';
 import type { Database } from '../db/engine.js';
@@ -17,8 +17,11 @@ import {
   findDuplicatesInFile,
   findMissingReferences,
   insertStagingBatch,
+  directLoadColumns,
+  insertDirectBatch,
   isUniqueViolation,
   lockForMerge,
+  prepareDirectLoad,
   recordImport,
   upsertStaged,
   BULK_LOAD_MIN_ROWS,
@@ -170,18 +173,17 @@ export async function importFile(database: Database, path: string, input: Import
   const startedAt = new Date();
   const started = performance.now();
   const checkRow = compileRules(entity.rules(options));
-  const hash = createHash('sha256');
-  // Read by iterating the stream: the file is read only as fast as rows are checked and staged (memory stays
-  // flat whatever the file's size), and each chunk is hashed as it passes.
-  const source = createReadStream(path, { highWaterMark: READ_CHUNK });
+  const indexBuildMemory = database.engine === 'postgresql' ? { indexBuildMemory: INDEX_BUILD_MEMORY } : {};
 
+  // The file being read (a direct load that has to give way reads it a second time).
+  let source: ReadStream | undefined;
   let rowsRead = 0;
   let lastProgress = 0;
   const report = (phase: ImportProgress['phase'], force = false) => {
     const now = performance.now();
     if (!hooks.onProgress || (!force && now - lastProgress < PROGRESS_EVERY_MS)) return;
     lastProgress = now;
-    hooks.onProgress({ phase, rowsRead, bytesRead: source.bytesRead, totalBytes, elapsedMs: now - started });
+    hooks.onProgress({ phase, rowsRead, bytesRead: source?.bytesRead ?? 0, totalBytes, elapsedMs: now - started });
   };
 
   const rejects = new Map<number, string[]>();
@@ -191,124 +193,165 @@ export async function importFile(database: Database, path: string, input: Import
     else rejects.set(line, [reason]);
   };
 
+  /**
+   * Reads, checks and converts every row of the file, handing the valid ones to `send` in batches; throws the
+   * row problems (all or nothing) unless they are to be skipped. Returns the column plan and the file's hash.
+   */
+  const readRows = async (send: (batch: StagingBatch) => Promise<void>): Promise<{ plan: ColumnPlan; sha256: string }> => {
+    rowsRead = 0;
+    const hash = createHash('sha256');
+    // Read by iterating the stream: the file is read only as fast as rows are checked and staged (memory stays
+    // flat whatever the file's size), and each chunk is hashed as it passes.
+    source = createReadStream(path, { highWaterMark: READ_CHUNK });
+    const stagingColumns = Object.keys(entity.staging);
+    const converters = stagingColumns.map((c) => stagingConverter(entity.staging[c]!));
+    const newBatch = (): StagingBatch => ({ lines: [], columns: Object.fromEntries(stagingColumns.map((c) => [c, []])) });
+    let batch = newBatch();
+    // One batch is sent while the next is read and checked; at most two are held at once.
+    let inFlight: Promise<void> | undefined;
+    const settle = async () => {
+      const pending = inFlight;
+      inFlight = undefined;
+      if (pending) await pending;
+    };
+    const flush = async () => {
+      await settle();
+      if (batch.lines.length === 0) return;
+      const sending = batch;
+      batch = newBatch();
+      inFlight = send(sending);
+      inFlight.catch(() => {}); // awaited (and so reported) by the next settle()
+    };
+    const stage = (line: number, row: Record<string, unknown>) => {
+      batch.lines.push(line);
+      for (let i = 0; i < stagingColumns.length; i++) {
+        const value = row[stagingColumns[i]!];
+        const convert = converters[i];
+        batch.columns[stagingColumns[i]!]!.push(convert ? convert(value) : value);
+      }
+    };
+
+    let plan: ColumnPlan | undefined;
+    let validateRecord: RecordValidator | undefined;
+    const rowProblems: ImportProblem[] = [];
+    let problemCount = 0;
+    let lastLine = 0;
+    try {
+      reading: for await (const records of readCsv(source, options.delimiter, (chunk) => hash.update(chunk))) {
+        for (let r = 0; r < records.length; r++) {
+          const { record, line } = records[r]!;
+          lastLine = line;
+          if (!plan) {
+            plan = planColumns(entity, record, options, fileName);
+            validateRecord = recordValidator(plan, checkRow, fileName, stage);
+            continue;
+          }
+          rowsRead++;
+          const problemsHere = validateRecord!(record, line);
+          if (problemsHere.length > 0) {
+            problemCount += problemsHere.length;
+            if (options.skipInvalid) {
+              for (const p of problemsHere) reject(line, `${p.column}: ${p.message}${p.value !== undefined ? ` (${p.value})` : ''}`);
+            } else {
+              rowProblems.push(...problemsHere);
+              // Nothing will be written now; read on only to list up to maxErrors problems at once.
+              if (rowProblems.length >= options.maxErrors) break reading;
+            }
+          }
+          if (rowProblems.length === 0 && batch.lines.length >= BATCH_ROWS) await flush();
+        }
+        if (hooks.signal?.aborted) throw new ImportError('aborted', `${fileName}: import interrupted at line ${lastLine}; nothing was imported`);
+        report('reading');
+      }
+    } catch (error) {
+      await settle().catch(() => {});
+      if (error instanceof ImportError) throw error;
+      if (error instanceof CsvError) {
+        throw new ImportError('malformed_csv', `${fileName}:${error.line}: the file is not valid CSV: ${error.message}`);
+      }
+      throw error;
+    } finally {
+      source.destroy();
+    }
+    if (!plan) throw new ImportError('empty_file', `${fileName}: the file is empty; expected a header row naming the columns`);
+    if (rowProblems.length > 0) {
+      const shown = rowProblems.slice(0, options.maxErrors);
+      throw new ImportError('invalid_rows', problemsMessage(shown, Math.max(problemCount, shown.length)), shown);
+    }
+    await flush();
+    await settle();
+    return { plan, sha256: hash.digest('hex') };
+  };
+
+  /**
+   * An initial load (empty table, rows not to be skipped): each batch goes straight into the table, whose
+   * secondary structures are rebuilt at the end — PostgreSQL does the writing while the next rows are read
+   * and checked. Gives way (DirectLoadDeclined, or the rebuilt unique constraint's unique_violation) as soon
+   * as a row needs what only the staged path does: a key numbered over the whole file, a look at an unknown
+   * reference or a repeated id to name their lines.
+   */
+  const loadDirect = async (trx: Transaction<DB>) => {
+    const deferred = await prepareDirectLoad(trx, entity, indexBuildMemory);
+    const needed = directLoadColumns(entity);
+    let inserted = 0;
+    const { plan, sha256 } = await readRows(async (batch) => {
+      if (needed.some((column) => batch.columns[column]!.some((value) => value === null))) throw new DirectLoadDeclined();
+      const result = await insertDirectBatch(trx, entity, batch);
+      if (result.inserted < batch.lines.length || result.unknownReference) throw new DirectLoadDeclined();
+      inserted += result.inserted;
+    });
+    report('checking', true);
+    report('writing', true);
+    for (const statement of deferred) await sql.raw(statement).execute(trx);
+    return { plan, sha256, inserted, updated: 0, unchanged: 0 };
+  };
+
+  /** Stages the whole file, checks it as a set (repeated ids, unknown references), then merges it. */
+  const loadStaged = async (trx: Transaction<DB>, empty: boolean) => {
+    await createStaging(trx, entity);
+    const { plan, sha256 } = await readRows((batch) => insertStagingBatch(trx, entity, batch));
+
+    report('checking', true);
+    const limit = options.skipInvalid ? Number.MAX_SAFE_INTEGER : options.maxErrors;
+    const fieldOf = (field: string) => plan.fieldHeader.get(field) ?? field;
+    const refuse = (problems: SetProblem[]) => {
+      const shown = problems.slice(0, options.maxErrors).map((p) => ({ file: fileName, line: p.line, column: fieldOf(p.field), message: p.message, value: p.value }));
+      return new ImportError('invalid_rows', problemsMessage(shown, problems.length), shown);
+    };
+    const setProblems: SetProblem[] = [...(await findDuplicatesInFile(trx, entity, limit)), ...(await findMissingReferences(trx, entity, limit))].sort(
+      (a, b) => a.line - b.line,
+    );
+    if (setProblems.length > 0) {
+      if (!options.skipInvalid) throw refuse(setProblems);
+      for (const p of setProblems) reject(p.line, `${fieldOf(p.field)}: ${p.message} (${p.value})`);
+      await deleteStagedLines(trx, [...new Set(setProblems.map((p) => p.line))]);
+    }
+
+    report('writing', true);
+    const staged = await countStaged(trx);
+    const fieldsInFile = new Set(plan.fieldIndex.keys());
+    if (plan.attributeColumns.length > 0) fieldsInFile.add('attributes');
+    const bulk = empty && staged >= BULK_LOAD_MIN_ROWS;
+    const { inserted, updated } = await upsertStaged(trx, entity, fieldsInFile, { bulk, ...indexBuildMemory });
+    return { plan, sha256, inserted, updated, unchanged: staged - inserted - updated };
+  };
+
   try {
     const result = await database.db.transaction().execute(async (trx) => {
-      await createStaging(trx, entity);
-      const stagingColumns = Object.keys(entity.staging);
-      const converters = stagingColumns.map((c) => stagingConverter(entity.staging[c]!));
-      const newBatch = (): StagingBatch => ({ lines: [], columns: Object.fromEntries(stagingColumns.map((c) => [c, []])) });
-      let batch = newBatch();
-      // One batch is sent while the next is read and checked; at most two are held at once.
-      let inFlight: Promise<void> | undefined;
-      const settle = async () => {
-        const pending = inFlight;
-        inFlight = undefined;
-        if (pending) await pending;
-      };
-      const flush = async () => {
-        await settle();
-        if (batch.lines.length === 0) return;
-        const sending = batch;
-        batch = newBatch();
-        inFlight = insertStagingBatch(trx, entity, sending);
-        inFlight.catch(() => {}); // awaited (and so reported) by the next settle()
-      };
-      const stage = (line: number, row: Record<string, unknown>) => {
-        batch.lines.push(line);
-        for (let i = 0; i < stagingColumns.length; i++) {
-          const value = row[stagingColumns[i]!];
-          const convert = converters[i];
-          batch.columns[stagingColumns[i]!]!.push(convert ? convert(value) : value);
-        }
-      };
-
-      let plan: ColumnPlan | undefined;
-      let validateRecord: RecordValidator | undefined;
-      const rowProblems: ImportProblem[] = [];
-      let problemCount = 0;
-      let lastLine = 0;
-
-      try {
-        reading: for await (const records of readCsv(source, options.delimiter, (chunk) => hash.update(chunk))) {
-          for (let r = 0; r < records.length; r++) {
-            const { record, line } = records[r]!;
-            lastLine = line;
-            if (!plan) {
-              plan = planColumns(entity, record, options, fileName);
-              validateRecord = recordValidator(plan, checkRow, fileName, stage);
-              continue;
-            }
-            rowsRead++;
-            const problemsHere = validateRecord!(record, line);
-            if (problemsHere.length > 0) {
-              problemCount += problemsHere.length;
-              if (options.skipInvalid) {
-                for (const p of problemsHere) reject(line, `${p.column}: ${p.message}${p.value !== undefined ? ` (${p.value})` : ''}`);
-              } else {
-                rowProblems.push(...problemsHere);
-                // Nothing will be written now; read on only to list up to maxErrors problems at once.
-                if (rowProblems.length >= options.maxErrors) break reading;
-              }
-            }
-            if (rowProblems.length === 0 && batch.lines.length >= BATCH_ROWS) await flush();
-          }
-          if (hooks.signal?.aborted) throw new ImportError('aborted', `${fileName}: import interrupted at line ${lastLine}; nothing was imported`);
-          report('reading');
-        }
-      } catch (error) {
-        await settle().catch(() => {});
-        if (error instanceof ImportError) throw error;
-        if (error instanceof CsvError) {
-          throw new ImportError('malformed_csv', `${fileName}:${error.line}: the file is not valid CSV: ${error.message}`);
-        }
-        throw error;
-      } finally {
-        source.destroy();
-      }
-      if (!plan) throw new ImportError('empty_file', `${fileName}: the file is empty; expected a header row naming the columns`);
-      if (rowProblems.length > 0) {
-        const shown = rowProblems.slice(0, options.maxErrors);
-        throw new ImportError('invalid_rows', problemsMessage(shown, Math.max(problemCount, shown.length)), shown);
-      }
-      await flush();
-      await settle();
-
-      report('checking', true);
-      const limit = options.skipInvalid ? Number.MAX_SAFE_INTEGER : options.maxErrors;
-      const fieldOf = (field: string) => plan!.fieldHeader.get(field) ?? field;
-      const refuse = (problems: SetProblem[]) => {
-        const shown = problems.slice(0, options.maxErrors).map((p) => ({ file: fileName, line: p.line, column: fieldOf(p.field), message: p.message, value: p.value }));
-        return new ImportError('invalid_rows', problemsMessage(shown, problems.length), shown);
-      };
       const { empty } = await lockForMerge(trx, entity);
-      const bulk = empty && (await countStaged(trx)) >= BULK_LOAD_MIN_ROWS;
-      // On an initial load the rebuilt unique constraint finds a repeated key anyway: look for repeats (and
-      // their lines) only if it does, unless the rows with repeats are to be skipped rather than refused.
-      const duplicatesLater = bulk && !options.skipInvalid;
-      const setProblems: SetProblem[] = [
-        ...(duplicatesLater ? [] : await findDuplicatesInFile(trx, entity, limit)),
-        ...(await findMissingReferences(trx, entity, limit)),
-      ].sort((a, b) => a.line - b.line);
-      if (setProblems.length > 0) {
-        if (!options.skipInvalid) throw refuse(setProblems);
-        for (const p of setProblems) reject(p.line, `${fieldOf(p.field)}: ${p.message} (${p.value})`);
-        await deleteStagedLines(trx, [...new Set(setProblems.map((p) => p.line))]);
+      let loaded: Awaited<ReturnType<typeof loadStaged>> | undefined;
+      if (empty && !options.skipInvalid) {
+        await sql`SAVEPOINT import_direct`.execute(trx);
+        loaded = await loadDirect(trx).catch(async (error: unknown) => {
+          if (!(error instanceof DirectLoadDeclined) && !isUniqueViolation(error)) throw error;
+          await sql`ROLLBACK TO SAVEPOINT import_direct`.execute(trx);
+          return undefined;
+        });
       }
-
-      report('writing', true);
-      const staged = await countStaged(trx);
-      const fieldsInFile = new Set(plan.fieldIndex.keys());
-      if (plan.attributeColumns.length > 0) fieldsInFile.add('attributes');
-      if (duplicatesLater) await sql`SAVEPOINT import_merge`.execute(trx);
-      const { inserted, updated } = await upsertStaged(trx, entity, fieldsInFile, { bulk, ...(database.engine === 'postgresql' ? { indexBuildMemory: INDEX_BUILD_MEMORY } : {}) }).catch(async (error: unknown) => {
-        if (!duplicatesLater || !isUniqueViolation(error)) throw error;
-        await sql`ROLLBACK TO SAVEPOINT import_merge`.execute(trx);
-        const duplicates = await findDuplicatesInFile(trx, entity, limit);
-        throw duplicates.length > 0 ? refuse(duplicates) : error;
-      });
-      const counts = { rowsRead, inserted, updated, unchanged: staged - inserted - updated, rejected: rejects.size };
-      const importId = await recordImport(trx, { entity: entity.name, fileName, sha256: hash.digest('hex'), startedAt, ...counts });
-      return { importId, plan, ...counts };
+      loaded ??= await loadStaged(trx, empty);
+      const counts = { rowsRead, inserted: loaded.inserted, updated: loaded.updated, unchanged: loaded.unchanged, rejected: rejects.size };
+      const importId = await recordImport(trx, { entity: entity.name, fileName, sha256: loaded.sha256, startedAt, ...counts });
+      return { importId, plan: loaded.plan, ...counts };
     });
 
     // A large import changes the table's size and distributions: give the planner fresh numbers at once.
@@ -337,9 +380,12 @@ export async function importFile(database: Database, path: string, input: Import
       rowsPerSecond: result.rowsRead / (durationMs / 1000),
     };
   } finally {
-    source.destroy();
+    source?.destroy();
   }
 }
+
+/** A direct load met rows it cannot take batch by batch; the import starts over on the staged path. */
+class DirectLoadDeclined extends Error {}
 
 type RecordValidator = (record: string[], line: number) => ImportProblem[];
 

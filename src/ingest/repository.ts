@@ -78,17 +78,61 @@ function arrayElement(v: unknown, type: PgType): string {
   }
 }
 
-export async function insertStagingBatch(trx: Trx, entity: EntityDefinition, batch: StagingBatch): Promise<void> {
+/** The batch as rows of the staging table's shape: `SELECT u.line, … FROM unnest(arrays) AS u(…)`. */
+function batchRows(entity: EntityDefinition, batch: StagingBatch) {
   const names = Object.keys(entity.staging);
   const arrays = [
     sql`${arrayLiteral(batch.lines, 'bigint')}::bigint[]`,
     ...names.map((name) => sql`${arrayLiteral(batch.columns[name]!, entity.staging[name]!)}::${sql.raw(ARRAY_TYPE[entity.staging[name]!])}`),
   ];
   // Epoch milliseconds to timestamptz by integer arithmetic: exact, and no text to parse per value.
-  const selected = names.map((name, i) => (entity.staging[name] === 'timestamptz' ? `timestamptz 'epoch' + u.c${i} * interval '1 millisecond'` : `u.c${i}`));
+  const selected = names.map((name, i) => `${entity.staging[name] === 'timestamptz' ? `timestamptz 'epoch' + u.c${i} * interval '1 millisecond'` : `u.c${i}`} AS ${name}`);
   const aliases = names.map((_, i) => `c${i}`);
-  await sql`INSERT INTO ${sql.raw(STAGING_TABLE)} (line, ${sql.raw(names.join(', '))})
-    SELECT u.line, ${sql.raw(selected.join(', '))} FROM unnest(${sql.join(arrays)}) AS u(line, ${sql.raw(aliases.join(', '))})`.execute(trx);
+  return sql`SELECT u.line, ${sql.raw(selected.join(', '))} FROM unnest(${sql.join(arrays)}) AS u(line, ${sql.raw(aliases.join(', '))})`;
+}
+
+export async function insertStagingBatch(trx: Trx, entity: EntityDefinition, batch: StagingBatch): Promise<void> {
+  await sql`INSERT INTO ${sql.raw(STAGING_TABLE)} (line, ${sql.raw(Object.keys(entity.staging).join(', '))}) ${batchRows(entity, batch)}`.execute(trx);
+}
+
+/**
+ * Staging columns that must have a value in every row for a direct load: the keys of rows without them are
+ * numbered over the whole file (see TargetColumn.whenAllHave), which batch by batch cannot be done.
+ */
+export function directLoadColumns(entity: EntityDefinition): string[] {
+  return [...new Set(entity.columns.flatMap((c) => (c.whenAllHave ? [c.whenAllHave.column] : [])))];
+}
+
+/**
+ * Prepares an initial load straight into the (empty, locked) table: drops its secondary structures (see
+ * dropSecondaryStructures) and returns the statements that rebuild them, unique constraints first.
+ */
+export async function prepareDirectLoad(trx: Trx, entity: EntityDefinition, options: Pick<MergeOptions, 'indexBuildMemory'>): Promise<string[]> {
+  if (options.indexBuildMemory) await raiseMaintenanceMemory(trx, options.indexBuildMemory);
+  return dropSecondaryStructures(trx, entity.table);
+}
+
+/**
+ * Inserts one batch straight into the entity's table (a direct load, see prepareDirectLoad). The batch takes
+ * the staging table's place under its name, so the entity's `from` and column expressions apply unchanged.
+ * Returns how many rows went in — fewer than the batch when an inner-joined reference is unknown — and
+ * whether a row names an unknown key of another reference.
+ */
+export async function insertDirectBatch(trx: Trx, entity: EntityDefinition, batch: StagingBatch): Promise<{ inserted: number; unknownReference: boolean }> {
+  const allHave = new Set(directLoadColumns(entity));
+  const columns = entity.columns.map((c) => c.column);
+  const exprs = entity.columns.map((c) => `${c.whenAllHave && allHave.has(c.whenAllHave.column) ? c.whenAllHave.expr : c.expr} AS ${c.column}`);
+  const lookedUp = entity.references.filter((r) => !r.innerJoined);
+  const unknown = lookedUp.length === 0
+    ? 'false'
+    : lookedUp
+        .map((r) => `EXISTS (SELECT 1 FROM ${STAGING_TABLE} s WHERE s.${r.column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${r.table} r WHERE r.${r.key} = s.${r.column}))`)
+        .join(' OR ');
+  const { rows } = await sql<{ inserted: string | number; unknown: boolean }>`
+    WITH ${sql.raw(STAGING_TABLE)} AS (${batchRows(entity, batch)}),
+    inserted AS (INSERT INTO ${sql.raw(entity.table)} (${sql.raw(columns.join(', '))}) SELECT ${sql.raw(exprs.join(', '))} FROM ${sql.raw(entity.from)} RETURNING 1)
+    SELECT (SELECT count(*) FROM inserted) AS inserted, ${sql.raw(unknown)} AS unknown`.execute(trx);
+  return { inserted: Number(rows[0]!.inserted), unknownReference: rows[0]!.unknown };
 }
 
 export interface SetProblem {
@@ -195,17 +239,15 @@ export async function upsertStaged(
   const { bulk } = options;
   // Columns with a cheaper form when a staging column is never null (a key from the external id needs no
   // window over the whole file): use it when the staged rows allow.
-  const shortcuts = [...new Set(entity.columns.flatMap((c) => (c.whenAllHave ? [c.whenAllHave.column] : [])))];
   const allHave = new Set<string>();
-  for (const column of shortcuts) {
+  for (const column of directLoadColumns(entity)) {
     const { rows } = await sql<{ missing: boolean }>`
       SELECT EXISTS (SELECT 1 FROM ${sql.raw(STAGING_TABLE)} WHERE ${sql.raw(column)} IS NULL) AS missing`.execute(trx);
     if (!rows[0]!.missing) allHave.add(column);
   }
   const merge = mergeStatements(entity, fieldsInFile, allHave);
   if (bulk) {
-    if (options.indexBuildMemory) await raiseMaintenanceMemory(trx, options.indexBuildMemory);
-    const deferred = await dropSecondaryStructures(trx, entity.table);
+    const deferred = await prepareDirectLoad(trx, entity, options);
     const inserted = Number((await sql.raw(merge.load).execute(trx)).numAffectedRows ?? 0);
     for (const statement of deferred) await sql.raw(statement).execute(trx);
     return { inserted, updated: 0 };
