@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { wholeDays } from '../db/summaries.js';
 import type { RootCauseStatus } from '../db/schema-causes.js';
 import type { LossState, TrendPeriod } from './schemas.js';
 
@@ -47,44 +48,58 @@ const callOfLoss = (rc: string, t: string) => sql`
  * The contract that ended is the customer's contract whose end (ends_at, else cancelled_at) is the loss's
  * effective date — the last contract of the relationship (src/identify); with several, a verified one first.
  * `group_code` is the effective code rolled up to the requested level.
+ *
+ * The rows come from loss_facts, where the triggers of migration 0012 keep each loss with its effective reason
+ * (winback_losses_of, the SQL of the rules above), recomputed for a customer in the transaction that changes
+ * their transitions, contracts, contract reasons or recovery calls: deriving it here took three index probes per
+ * loss (2–3 s for a year of a million customers). `days`: leave out the single-loss customers' losses of these
+ * whole days, which the caller counts from loss_days.
  */
-export function lossesCte(f: LossFilter): RawBuilder<unknown> {
-  const customerFilter =
-    f.teamId !== undefined || f.employeeId !== undefined
-      ? sql`AND EXISTS (SELECT 1 FROM customers cu WHERE cu.id = t.customer_id
-              ${f.teamId !== undefined ? sql`AND cu.team_id = ${f.teamId}::bigint` : sql``}
-              ${f.employeeId !== undefined ? sql`AND cu.employee_id = ${f.employeeId}::bigint` : sql``})`
-      : sql``;
+export function lossesCte(f: LossFilter, days?: { lo: Date; hi: Date } | null): RawBuilder<unknown> {
   const groupCode = f.level === undefined ? sql`e.code` : sql`array_to_string((string_to_array(e.code, '.'))[1:${f.level}::int], '.')`;
   return sql`
     SELECT e.*, ${groupCode} AS group_code
     FROM (
-      SELECT t.customer_id, t.id AS transition_id, t.to_state, t.effective_at, t.currency::text AS currency,
-             coalesce(t.value_lost, 0)::bigint AS value_lost,
-             cr.contract_id, cr.source AS mapping, cr.mapped_code, cr.verified_code, cr.original_text, cc.diagnosed_reason AS confirmed_code,
-             coalesce(cr.verified_code, cc.diagnosed_reason, cr.mapped_code, t.reason_code, 'unknown') AS code,
-             CASE WHEN cr.verified_code IS NOT NULL THEN 'verified' WHEN cc.diagnosed_reason IS NOT NULL THEN 'call'
-                  WHEN cr.mapped_code IS NOT NULL THEN 'mapped' WHEN t.reason_code IS NOT NULL THEN 'import' ELSE 'none' END AS source
-      FROM state_transitions t
-      LEFT JOIN LATERAL (
-        SELECT r.contract_id, r.source, r.mapped_code, r.verified_code, r.original_text
-        FROM contracts c JOIN contract_reasons r ON r.contract_id = c.id
-        WHERE c.customer_id = t.customer_id
-          AND date_trunc('milliseconds', coalesce(c.ends_at, c.cancelled_at)) = date_trunc('milliseconds', t.effective_at)
-        ORDER BY (r.verified_code IS NOT NULL) DESC, c.cancelled_at DESC NULLS LAST, c.id DESC
-        LIMIT 1
-      ) cr ON true
-      LEFT JOIN LATERAL (
-        SELECT rc.diagnosed_reason FROM recovery_calls rc
-        WHERE ${callOfLoss('rc', 't')} AND rc.reason_confirmed AND rc.diagnosed_reason IS NOT NULL
-        ORDER BY rc.occurred_at DESC, rc.id DESC
-        LIMIT 1
-      ) cc ON true
-      WHERE t.to_state IN ('lost', 'sleeping') ${f.state ? sql`AND t.to_state = ${f.state}` : sql``}
-        AND t.effective_at >= ${f.from}::timestamptz AND t.effective_at < ${f.to}::timestamptz
-        ${customerFilter}
+      SELECT t.customer_id, t.transition_id, t.to_state, t.effective_at, t.currency, coalesce(t.value_lost, 0)::bigint AS value_lost,
+             t.contract_id, t.mapping, t.mapped_code, t.verified_code, t.original_text, t.confirmed_code, t.code, t.source
+      FROM loss_facts t
+      WHERE t.effective_at >= ${f.from}::timestamptz AND t.effective_at < ${f.to}::timestamptz
+        ${f.state ? sql`AND t.to_state = ${f.state}` : sql``}
+        ${customerFilter(f)}
+        ${days ? sql`AND (t.multi OR t.effective_at < ${days.lo}::timestamptz OR t.effective_at >= ${days.hi}::timestamptz)` : sql``}
     ) e
     ${f.reasonCodes ? sql`WHERE e.code = ANY(${f.reasonCodes}::text[])` : sql``}`;
+}
+
+function customerFilter(f: LossFilter): RawBuilder<unknown> {
+  return f.teamId !== undefined || f.employeeId !== undefined
+    ? sql`AND EXISTS (SELECT 1 FROM customers cu WHERE cu.id = t.customer_id
+            ${f.teamId !== undefined ? sql`AND cu.team_id = ${f.teamId}::bigint` : sql``}
+            ${f.employeeId !== undefined ? sql`AND cu.employee_id = ${f.employeeId}::bigint` : sql``})`
+    : sql``;
+}
+
+/**
+ * The losses of a period for counting: one by one from loss_facts (`customer_id` set, `losses` null) and, unless a
+ * team or employee filter needs each customer, the single-loss customers' losses of the whole days from loss_days
+ * (`customer_id` null, `losses` their number, values summed). Customers = count(DISTINCT customer_id) +
+ * sum(losses): the two sets of customers are disjoint (src/db/summaries.ts).
+ */
+function countedLosses(f: LossFilter): RawBuilder<unknown> {
+  const days = f.teamId === undefined && f.employeeId === undefined ? wholeDays(f.from, f.to) : null;
+  const groupCode = f.level === undefined ? sql`d.code` : sql`array_to_string((string_to_array(d.code, '.'))[1:${f.level}::int], '.')`;
+  return sql`
+    SELECT customer_id, NULL::bigint AS losses, to_state, effective_at, currency, value_lost, group_code FROM (${lossesCte(f, days)}) l
+    ${
+      days
+        ? sql`UNION ALL
+    SELECT NULL, d.losses, d.to_state, d.day::timestamp AT TIME ZONE 'UTC', d.currency, d.value_lost, ${groupCode}
+    FROM loss_days d
+    WHERE d.day >= ${days.lo}::date AND d.day < ${days.hi}::date
+      ${f.state ? sql`AND d.to_state = ${f.state}` : sql``}
+      ${f.reasonCodes ? sql`AND d.code = ANY(${f.reasonCodes}::text[])` : sql``}`
+        : sql``
+    }`;
 }
 
 export interface LossAggregate {
@@ -117,11 +132,11 @@ export async function lossAggregates(db: Db, f: LossFilter): Promise<LossAggrega
     lost_value: number | null;
     sleeping_value: number | null;
   }>`
-    WITH losses AS (${lossesCte(f)})
+    WITH losses AS (${countedLosses(f)})
     SELECT group_code AS code, currency, GROUPING(group_code) AS g_code, GROUPING(currency) AS g_currency,
-           count(DISTINCT customer_id) AS customers,
-           count(DISTINCT customer_id) FILTER (WHERE to_state = 'lost') AS lost_customers,
-           count(DISTINCT customer_id) FILTER (WHERE to_state = 'sleeping') AS sleeping_customers,
+           count(DISTINCT customer_id) + coalesce(sum(losses), 0) AS customers,
+           count(DISTINCT customer_id) FILTER (WHERE to_state = 'lost') + coalesce(sum(losses) FILTER (WHERE to_state = 'lost'), 0) AS lost_customers,
+           count(DISTINCT customer_id) FILTER (WHERE to_state = 'sleeping') + coalesce(sum(losses) FILTER (WHERE to_state = 'sleeping'), 0) AS sleeping_customers,
            coalesce(sum(value_lost) FILTER (WHERE to_state = 'lost'), 0)::bigint AS lost_value,
            coalesce(sum(value_lost) FILTER (WHERE to_state = 'sleeping'), 0)::bigint AS sleeping_value
     FROM losses
@@ -168,12 +183,12 @@ export async function trendRows(db: Db, f: LossFilter & { by: TrendPeriod }): Pr
     sleeping_customers: number;
     value: number;
   }>`
-    WITH losses AS (${lossesCte(f)}),
+    WITH losses AS (${countedLosses(f)}),
     agg AS (
       SELECT date_trunc(${f.by}, effective_at AT TIME ZONE 'UTC') AS bucket, group_code AS code, currency,
-             count(DISTINCT customer_id) AS customers,
-             count(DISTINCT customer_id) FILTER (WHERE to_state = 'lost') AS lost_customers,
-             count(DISTINCT customer_id) FILTER (WHERE to_state = 'sleeping') AS sleeping_customers,
+             count(DISTINCT customer_id) + coalesce(sum(losses), 0) AS customers,
+             count(DISTINCT customer_id) FILTER (WHERE to_state = 'lost') + coalesce(sum(losses) FILTER (WHERE to_state = 'lost'), 0) AS lost_customers,
+             count(DISTINCT customer_id) FILTER (WHERE to_state = 'sleeping') + coalesce(sum(losses) FILTER (WHERE to_state = 'sleeping'), 0) AS sleeping_customers,
              sum(value_lost)::bigint AS value
       FROM losses GROUP BY 1, 2, 3
     ),

@@ -166,6 +166,15 @@ export interface DB extends WinbackTables, CausesTables {
   recovery_scores: RecoveryScoresTable;
   reporting_currency: ReportingCurrencyTable;
   exchange_rates: ExchangeRatesTable;
+  state_counts: StateCountsTable;
+}
+
+/** Customers per lifecycle state, kept by triggers (migration 0012); read-only for the application. */
+export interface StateCountsTable {
+  state: string;
+  customers: ColumnType<number, never, never>;
+  do_not_contact: ColumnType<number, never, never>;
+  latent_need: ColumnType<number, never, never>;
 }
 
 export type TimeUnitName = 'day' | 'week' | 'month';

@@ -110,6 +110,8 @@ export async function lossReport(database: Database, input: LossReportQueryInput
   const o = parsed.data;
   const db = database.db;
   const knownAt = o.knownAt ?? new Date();
+  // Without `knownAt` the report counts every recorded transition, which the summaries hold (src/db/summaries.ts).
+  const everythingKnown = o.knownAt === undefined;
   const to = o.to ?? new Date();
   const first = o.from ?? (await earliestLoss(db, knownAt)) ?? to;
   const from = periodStart(first, o.by);
@@ -119,8 +121,8 @@ export async function lossReport(database: Database, input: LossReportQueryInput
 
   const groupBy = o.groupBy;
   const [losses, deltas, conversion] = await Promise.all([
-    lossRows(db, { by: o.by, groupBy, from, to, knownAt }),
-    groupBy === undefined || CUSTOMER_GROUPS.includes(groupBy) ? activeDeltas(db, { by: o.by, groupBy, knownAt }) : Promise.resolve(null),
+    lossRows(db, { by: o.by, groupBy, from, to, knownAt, everythingKnown }),
+    groupBy === undefined || CUSTOMER_GROUPS.includes(groupBy) ? activeDeltas(db, { by: o.by, groupBy, knownAt, everythingKnown }) : Promise.resolve(null),
     loadConversion(db),
   ]);
   const reporting = conversion.reportingCurrency;

@@ -10,6 +10,7 @@ import { DAYS_PER_UNIT } from '../stats/summary.js';
 import type { Classification, ContractRecord, CustomerRecord, ScoringModel } from './rules.js';
 import { DAY_MS } from './rules.js';
 import type { IdentifyOptions } from './schemas.js';
+import { wholeDays } from '../db/summaries.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -293,13 +294,14 @@ export interface StateCount {
   latentNeed: number;
 }
 
-/** Customers per state, with how many of them must not be contacted and how many show latent need. */
+/**
+ * Customers per state, with how many of them must not be contacted and how many show latent need: state_counts,
+ * kept by triggers on customer_states and contact_preferences (migration 0012) — counting the join of a million
+ * states with their preferences took 0.6–2 s.
+ */
 export async function stateCounts(db: Db): Promise<StateCount[]> {
-  const { rows } = await sql<{ state: LifecycleState; customers: number; dnc: number; latent: number }>`
-    SELECT s.state, count(*) AS customers, count(*) FILTER (WHERE p.do_not_contact) AS dnc, count(*) FILTER (WHERE s.latent_need) AS latent
-    FROM customer_states s LEFT JOIN contact_preferences p ON p.customer_id = s.customer_id
-    GROUP BY s.state`.execute(db);
-  return rows.map((r) => ({ state: r.state, customers: Number(r.customers), doNotContact: Number(r.dnc), latentNeed: Number(r.latent) }));
+  const rows = await db.selectFrom('state_counts').selectAll().where('customers', '<>', 0).execute();
+  return rows.map((r) => ({ state: r.state as LifecycleState, customers: Number(r.customers), doNotContact: Number(r.do_not_contact), latentNeed: Number(r.latent_need) }));
 }
 
 export interface CustomerStateView {
@@ -383,11 +385,17 @@ export interface LossRow {
   forecastCustomers: number;
 }
 
-/** Transitions to lost or sleeping by period (by effective_at, UTC), group and currency. */
+/**
+ * Transitions to lost or sleeping by period (by effective_at, UTC), group and currency. Ungrouped and with every
+ * recorded transition (`knownAt` not asked for), from the summaries of migration 0012: the losses of single-loss
+ * customers per whole day from loss_days, the rest (customers with several losses, and the partial days at the
+ * period's ends) one by one from loss_facts, counted distinct — the same figures as from state_transitions.
+ */
 export async function lossRows(
   db: Db,
-  a: { by: 'month' | 'quarter'; groupBy: LossGroupKey | undefined; from: Date; to: Date; knownAt: Date },
+  a: { by: 'month' | 'quarter'; groupBy: LossGroupKey | undefined; from: Date; to: Date; knownAt: Date; everythingKnown?: boolean },
 ): Promise<LossRow[]> {
+  if (a.groupBy === undefined && a.everythingKnown) return summarisedLossRows(db, a);
   const grp = a.groupBy ? groupExpr[a.groupBy] : sql`NULL::text`;
   const { rows } = await sql<{ period: Date; grp: string | null; to_state: 'lost' | 'sleeping'; currency: string | null; customers: number; value: number | null; forecast: number | null; forecast_customers: number }>`
     SELECT date_trunc(${a.by}, t.effective_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period, ${grp} AS grp, t.to_state, t.currency::text AS currency,
@@ -410,6 +418,37 @@ export async function lossRows(
   }));
 }
 
+async function summarisedLossRows(db: Db, a: { by: 'month' | 'quarter'; from: Date; to: Date }): Promise<LossRow[]> {
+  const days = wholeDays(a.from, a.to);
+  const { rows } = await sql<{ period: Date; to_state: 'lost' | 'sleeping'; currency: string | null; customers: number; value: number | null; forecast: number | null; forecast_customers: number }>`
+    SELECT p AT TIME ZONE 'UTC' AS period, to_state, currency,
+           count(DISTINCT customer_id) + coalesce(sum(losses), 0) AS customers, sum(value_lost)::bigint AS value,
+           sum(forecast_value)::bigint AS forecast, coalesce(sum(forecast_count), 0) AS forecast_customers
+    FROM (
+      SELECT date_trunc(${a.by}, f.effective_at AT TIME ZONE 'UTC') AS p, f.to_state, f.currency, f.customer_id, NULL::bigint AS losses,
+             f.value_lost, f.forecast_value, (f.forecast_value IS NOT NULL)::int AS forecast_count
+      FROM loss_facts f
+      WHERE f.effective_at >= ${a.from}::timestamptz AND f.effective_at <= ${a.to}::timestamptz
+        ${days ? sql`AND (f.multi OR f.effective_at < ${days.lo}::timestamptz OR f.effective_at >= ${days.hi}::timestamptz)` : sql``}
+      UNION ALL
+      SELECT date_trunc(${a.by}, d.day::timestamp), d.to_state, d.currency, NULL, d.losses, d.value_lost, d.forecast_value, d.forecast_count
+      FROM loss_days d
+      WHERE ${days ? sql`d.day >= ${days.lo}::date AND d.day < ${days.hi}::date` : sql`false`}
+    ) l
+    GROUP BY p, to_state, currency
+    ORDER BY p, to_state, currency`.execute(db);
+  return rows.map((r) => ({
+    period: r.period,
+    group: null,
+    toState: r.to_state,
+    currency: r.currency === null ? null : r.currency.trim(),
+    customers: Number(r.customers),
+    valueLost: Number(r.value ?? 0),
+    forecastValue: Number(r.forecast ?? 0),
+    forecastCustomers: Number(r.forecast_customers),
+  }));
+}
+
 /**
  * Changes in the number of customers in an active state (active, at_risk, won_back) per period bucket and group:
  * +1 when a customer enters an active state, −1 when the next transition takes them out. Active customers at
@@ -417,8 +456,15 @@ export async function lossRows(
  */
 export async function activeDeltas(
   db: Db,
-  a: { by: 'month' | 'quarter'; groupBy: LossGroupKey | undefined; knownAt: Date },
+  a: { by: 'month' | 'quarter'; groupBy: LossGroupKey | undefined; knownAt: Date; everythingKnown?: boolean },
 ): Promise<{ bucket: Date; group: string | null; delta: number }[]> {
+  if (a.groupBy === undefined && a.everythingKnown) {
+    // Ungrouped, every transition: the monthly deltas kept by the transitions' trigger (migration 0012).
+    const { rows } = await sql<{ bucket: Date; delta: number }>`
+      SELECT date_trunc(${a.by}, month::timestamp) AT TIME ZONE 'UTC' AS bucket, sum(delta)::bigint AS delta
+      FROM active_deltas GROUP BY 1 ORDER BY 1`.execute(db);
+    return rows.map((r) => ({ bucket: r.bucket, group: null, delta: Number(r.delta) }));
+  }
   const grp = a.groupBy ? groupExpr[a.groupBy] : sql`NULL::text`;
   const { rows } = await sql<{ bucket: Date; grp: string | null; delta: number }>`
     WITH t AS (
@@ -437,23 +483,31 @@ export async function activeDeltas(
   return rows.map((r) => ({ bucket: r.bucket, group: r.grp, delta: Number(r.delta) }));
 }
 
-/** Annualised value of the contracts running at each instant, per currency. */
+/**
+ * Annualised value of the contracts running at each month start, per currency: the sum of contract_value_deltas up
+ * to it (kept by the contracts' triggers, migration 0012), where at least one contract runs.
+ */
 export async function contractBase(db: Db, starts: Date[]): Promise<{ start: Date; currency: string; value: number }[]> {
   if (starts.length === 0) return [];
   const { rows } = await sql<{ start: Date; currency: string; value: number }>`
-    SELECT p.start, k.currency::text AS currency, sum(k.monthly_value * 12)::bigint AS value
+    SELECT p.start, d.currency, sum(d.value)::bigint AS value
     FROM unnest(${starts.map((d) => d.toISOString())}::timestamptz[]) AS p(start)
-    JOIN contracts k ON k.started_at < p.start AND coalesce(k.ends_at, k.cancelled_at, 'infinity'::timestamptz) > p.start
-    GROUP BY 1, 2`.execute(db);
+    JOIN contract_value_deltas d ON d.month <= (p.start AT TIME ZONE 'UTC')::date
+    GROUP BY 1, 2
+    HAVING sum(d.contracts) > 0`.execute(db);
   return rows.map((r) => ({ start: r.start, currency: r.currency.trim(), value: Number(r.value) }));
 }
 
-/** Order revenue per calendar month (UTC) and currency, up to `to`. */
+/**
+ * Order revenue per calendar month (UTC) and currency, for the months that began by `to` (order_revenue_months,
+ * kept by the orders' triggers, migration 0012). The month `to` falls in counts all its orders: the revenue base
+ * reads only months before a period start, never the one `to` is in.
+ */
 export async function monthlyOrderRevenue(db: Db, to: Date): Promise<{ month: Date; currency: string; amount: number }[]> {
   const { rows } = await sql<{ month: Date; currency: string; amount: number }>`
-    SELECT date_trunc('month', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS month, currency::text AS currency, sum(amount)::bigint AS amount
-    FROM orders WHERE occurred_at <= ${to}::timestamptz
-    GROUP BY 1, 2 ORDER BY 1, 2`.execute(db);
+    SELECT month::timestamp AT TIME ZONE 'UTC' AS month, currency, amount
+    FROM order_revenue_months WHERE orders > 0 AND month <= (${to}::timestamptz AT TIME ZONE 'UTC')::date
+    ORDER BY 1, 2`.execute(db);
   return rows.map((r) => ({ month: r.month, currency: r.currency.trim(), amount: Number(r.amount) }));
 }
 
