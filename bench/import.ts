@@ -21,6 +21,8 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '1000000' },
     runs: { type: 'string', default: '3' },
     engines: { type: 'string', default: 'pglite,postgresql' },
+    // Also import a second file of as many new orders into the table the first one filled (the staged path).
+    incremental: { type: 'boolean', default: false },
   },
 });
 const rows = Number(values.rows);
@@ -49,12 +51,12 @@ const ordersFile = join(dir, 'orders.csv');
 await writeLines(customersFile, CUSTOMERS, (i) => `C${i},Customer ${i},EUR`, 'external_id,name,currency');
 const day0 = Date.UTC(2020, 0, 1);
 const money = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
-await writeLines(
-  ordersFile,
-  rows,
-  (i) => `O${i},C${(i * 7919) % CUSTOMERS},${new Date(day0 + ((i * 104729) % 1_500) * 86_400_000 + (i % 86_400) * 1000).toISOString()},${money((i % 50_000) + 100)},${money(i % 9000)},EUR`,
-  'external_id,customer_id,occurred_at,amount,margin,currency',
-);
+const orderLine = (prefix: string) => (i: number) =>
+  `${prefix}${i},C${(i * 7919) % CUSTOMERS},${new Date(day0 + ((i * 104729) % 1_500) * 86_400_000 + (i % 86_400) * 1000).toISOString()},${money((i % 50_000) + 100)},${money(i % 9000)},EUR`;
+const ORDERS_HEADER = 'external_id,customer_id,occurred_at,amount,margin,currency';
+await writeLines(ordersFile, rows, orderLine('O'), ORDERS_HEADER);
+const moreOrdersFile = join(dir, 'more-orders.csv');
+if (values.incremental) await writeLines(moreOrdersFile, rows, orderLine('P'), ORDERS_HEADER);
 
 const peak = { rss: 0, heapUsed: 0, wasm: 0, arrayBuffers: 0 };
 const resetPeaks = () => Object.assign(peak, { rss: 0, heapUsed: 0, wasm: 0, arrayBuffers: 0 });
@@ -88,6 +90,7 @@ console.log('engine       rows/s (median)   runs (rows/s)              peak RSS 
 try {
   for (const engine of values.engines!.split(',')) {
     const rates: number[] = [];
+    const incrementalRates: number[] = [];
     const phases: { reading: number; checking: number; writing: number; cpu: number }[] = [];
     resetPeaks();
     for (let run = 0; run < runs; run++) {
@@ -101,6 +104,11 @@ try {
         phases.push({ reading: marks.checking!, checking: marks.writing! - marks.checking!, writing: marks.done! - marks.writing!, cpu: (cpu.user + cpu.system) / 1000 });
         if (summary.inserted !== rows) throw new Error(`expected ${rows} rows inserted, got ${summary.inserted}`);
         rates.push(summary.rowsPerSecond);
+        if (values.incremental) {
+          const more = await importFile(database, moreOrdersFile, { entity: 'orders' });
+          if (more.inserted !== rows) throw new Error(`expected ${rows} more rows inserted, got ${more.inserted}`);
+          incrementalRates.push(more.rowsPerSecond);
+        }
       } finally {
         await database.close();
         await cleanup();
@@ -111,6 +119,9 @@ try {
     console.log(
       `${engine.padEnd(12)} ${fmt(median(rates)).padStart(15)}   ${rates.map(fmt).join(', ').padEnd(27)}${mib(peak.rss).padStart(8)}   ${mib(peak.heapUsed).padStart(14)}   ${mib(peak.wasm).padStart(16)}   ${mib(peak.arrayBuffers).padStart(18)}`,
     );
+    if (incrementalRates.length > 0) {
+      console.log(`             into a table already holding ${fmt(rows)} orders (staged path): ${fmt(median(incrementalRates))} rows/s (runs ${incrementalRates.map(fmt).join(', ')})`);
+    }
     const phaseMedian = (k: keyof (typeof phases)[number]) => `${k} ${(median(phases.map((p) => p[k])) / 1000).toFixed(1)} s`;
     console.log(`             phases (median): ${phaseMedian('reading')} (read, check, stage), ${phaseMedian('checking')} (duplicates, references), ${phaseMedian('writing')} (merge, indexes, statistics); CPU time of this process ${(median(phases.map((p) => p.cpu)) / 1000).toFixed(1)} s`);
     const growth = peak.rss - before.rss;
