@@ -233,6 +233,11 @@ describe.skipIf(!chromiumAvailable())('web application in headless Chromium', ()
       expect(text).toContain('do_not_contact');
       expect(text).toMatch(/asked not to be contacted.*e2e/);
       expect(text).toMatch(/not recorded/);
+      // The claim was given back with the refusal: the customer left the queue, there is nothing left to give back.
+      expect(text).toMatch(/left this cycle's queue/);
+      await expect.poll(() => page.getByRole('button', { name: 'Give the call back' }).count()).toBe(0);
+      const blocked = await json<{ targets: { customerId: number; claimedBy: unknown }[] }>(`/api/v1/cycles/${cycle.id}/targets?status=blocked`);
+      expect(blocked.targets.map((t) => [t.customerId, t.claimedBy])).toEqual([[customerId, null]]);
       // The workspace shows the customer as they are now: do not contact, and calling is not allowed.
       await expect.poll(() => page.getByTestId('story').textContent()).toContain('DO NOT CONTACT');
       await expect.poll(() => call.getByTestId('call-refused').getAttribute('data-rule')).toBe('do_not_contact');

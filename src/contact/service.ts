@@ -63,14 +63,21 @@ export async function gateContact(trx: Transaction<DB>, input: ContactRequestInp
   return { allowed: true, logId };
 }
 
-/** The error a refused contact ends in: the rule's type as `details.rule`, its message for people. */
-export function refusalError(refused: { refusal: ContactRefusal; message: string; logId: number }): ContactError {
-  return new ContactError('refused', `contact refused: ${refused.message}`, { rule: refused.refusal.type, refusal: refused.refusal, logId: refused.logId });
+/**
+ * The error a refused contact ends in: the rule's type as `details.rule`, its message for people, and whatever
+ * the caller did about the refusal (`extra`, e.g. the released claim of a recovery call).
+ */
+export function refusalError(refused: { refusal: ContactRefusal; message: string; logId: number }, extra: Record<string, unknown> = {}): ContactError {
+  return new ContactError('refused', `contact refused: ${refused.message}`, { ...extra, rule: refused.refusal.type, refusal: refused.refusal, logId: refused.logId });
 }
+
+/** What a caller writes when the gate refuses, in the transaction of the refusal's log row; its result joins the error's details. */
+export type OnRefused = (trx: Transaction<DB>, refused: { refusal: ContactRefusal; message: string; logId: number }) => Promise<Record<string, unknown> | void>;
 
 /**
  * Runs `work` in a transaction that starts by passing the gate. If the gate refuses, the transaction commits
- * only the refusal's log row and the refusal is thrown afterwards; otherwise `work` runs with the gate's result.
+ * only the refusal's log row — plus what `onRefused` writes about it (a recovery call gives its claim back) — and
+ * the refusal is thrown afterwards; otherwise `work` runs with the gate's result.
  */
 export async function withContactGate<T>(
   database: Database,
@@ -78,13 +85,14 @@ export async function withContactGate<T>(
   policy: ContactPolicy,
   record: ContactRecord,
   work: (trx: Transaction<DB>, gate: { logId: number | null }) => Promise<T>,
+  onRefused?: OnRefused,
 ): Promise<T> {
   const outcome = await database.db.transaction().execute(async (trx) => {
     const gate = await gateContact(trx, input, policy, record);
-    if (!gate.allowed) return { ok: false, refused: gate } as const;
+    if (!gate.allowed) return { ok: false, refused: gate, extra: (await onRefused?.(trx, gate)) ?? {} } as const;
     return { ok: true, value: await work(trx, gate) } as const;
   });
-  if (!outcome.ok) throw refusalError(outcome.refused);
+  if (!outcome.ok) throw refusalError(outcome.refused, outcome.extra);
   return outcome.value;
 }
 

@@ -1,15 +1,15 @@
 /**
  * Recording the guided recovery call. The call passes the contact gate (a forbidden contact is refused and
- * logged, nothing else written), is stored as one append-only record, and its outcome takes effect at once:
- * the customer's state (won back), the verified reason, the learned recovery probabilities (a recovery
- * outcome), do-not-contact for a customer who asked for it, the offer budget (an accepted offer is charged
- * atomically: concurrent acceptances cannot overspend), and the target's place in the queue (done, callback,
- * retry or unreachable).
+ * logged, and in a cycle the agent's claim is given back — nothing else written), is stored as one append-only
+ * record, and its outcome takes effect at once: the customer's state (won back), the verified reason, the
+ * learned recovery probabilities (a recovery outcome), do-not-contact for a customer who asked for it, the offer
+ * budget (an accepted offer is charged atomically: concurrent acceptances cannot overspend), and the target's place
+ * in the queue (done, callback, retry or unreachable).
  */
 import { sql, type Transaction } from 'kysely';
 import { setDoNotContact } from '../contact/repository.js';
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../contact/schemas.js';
-import { withContactGate } from '../contact/service.js';
+import { withContactGate, type OnRefused } from '../contact/service.js';
 import { verifyContractReasonIn } from '../analyse/reasons.js';
 import { loadConversion } from '../currency/service.js';
 import type { Database } from '../db/engine.js';
@@ -17,6 +17,7 @@ import type { DB } from '../db/schema.js';
 import { recordTransition } from '../identify/transitions.js';
 import { WinbackError } from './errors.js';
 import { offerCost, offerFromRow } from './offers.js';
+import { releaseRefusedClaim } from './queue.js';
 import { callRecordSchema, parseInput, type CallRecord, type CallRecordInput } from './schemas.js';
 
 export interface RecordedCall {
@@ -80,6 +81,14 @@ export async function recordCall(database: Database, input: CallRecordInput, pol
   }
 
   const request = { customerId: c.customerId, channel: c.channel, at, action: 'contact' as const, employeeId: c.employeeId, cycleId: c.cycleId, requestedByCustomer: target?.status === 'callback' };
+  // A refused call gives the claim back at once (the agent moves on to the next call); the error says where the target went.
+  const onRefused: OnRefused | undefined =
+    c.cycleId === undefined
+      ? undefined
+      : async (trx, refused) => {
+          const target = await releaseRefusedClaim(trx, c.cycleId!, c.customerId, c.employeeId, refused.refusal);
+          return target ? { target } : {};
+        };
   return withContactGate(database, request, policy, { reached: c.outcome !== 'unreachable' }, async (trx, gate) => {
     let offerCharged: RecordedCall['offerCharged'] = null;
     let costOfOffer: { amount: number; currency: string | null } | null = null;
@@ -212,5 +221,5 @@ export async function recordCall(database: Database, input: CallRecordInput, pol
       targetStatus = targetUpdate.status;
     }
     return { callId, outcome: c.outcome, stateChanged, offerCharged, targetStatus };
-  });
+  }, onRefused);
 }

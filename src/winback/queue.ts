@@ -5,11 +5,12 @@
  * never get the same customer — and expires after the cycle's claim time if the call is not recorded. One
  * candidate is locked at a time: locking a batch would hide the rest of the batch from the other agents.
  */
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { contactFacts } from '../contact/repository.js';
-import { describeRefusal, evaluateContact } from '../contact/rules.js';
+import { describeRefusal, evaluateContact, type ContactRefusal } from '../contact/rules.js';
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../contact/schemas.js';
 import type { Database } from '../db/engine.js';
+import type { DB } from '../db/schema.js';
 import { WinbackError } from './errors.js';
 import { nextCallSchema, parseInput, type NextCallInput } from './schemas.js';
 
@@ -85,4 +86,36 @@ export async function releaseClaim(database: Database, cycleId: number, customer
     .where('claimed_by', '=', employeeId)
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) === 0) throw new WinbackError('not_claimed', `employee ${employeeId} holds no claim on customer ${customerId} in cycle ${cycleId}`);
+}
+
+/** Where a target goes when the contact gate refuses the call its agent is recording. */
+export interface RefusedTarget {
+  cycleId: number;
+  /** 'blocked': out of the queue for good (do not contact); 'open': back in the queue, due at `dueAt`. */
+  status: 'blocked' | 'open';
+  dueAt: Date | null;
+}
+
+/**
+ * Gives the agent's claim back when a contact rule refuses the call being recorded, in the transaction that logs
+ * the refusal: the agent cannot make this call, so holding the customer until the claim expires would only keep
+ * them from the next one. A customer who asked not to be contacted leaves the queue for good (as the queue itself
+ * does when it meets one); under the frequency rule the target is due again when the window frees; under the
+ * other rules (hours, channel, preferred person) it goes back as it was due, and the queue passes it over while a
+ * rule forbids calling it. Nothing was attempted, so the attempts stay. Returns null when the employee held no
+ * claim on the target (a call outside a cycle, or the claim already gone).
+ */
+export async function releaseRefusedClaim(trx: Transaction<DB>, cycleId: number, customerId: number, employeeId: number, refusal: ContactRefusal): Promise<RefusedTarget | null> {
+  const status = refusal.type === 'do_not_contact' ? 'blocked' : 'open';
+  const dueAt = refusal.type === 'frequency' ? new Date(refusal.nextAllowedAt) : null;
+  const r = await trx
+    .updateTable('cycle_targets')
+    .set({ status, claimed_by: null, claimed_at: null, claim_expires_at: null, ...(dueAt ? { due_at: dueAt } : {}), updated_at: sql`now()` })
+    .where('cycle_id', '=', cycleId)
+    .where('customer_id', '=', customerId)
+    .where('status', '=', 'claimed')
+    .where('claimed_by', '=', employeeId)
+    .returning('due_at')
+    .executeTakeFirst();
+  return r ? { cycleId, status, dueAt: status === 'open' ? r.due_at : null } : null;
 }

@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contactHistory } from '../contact/repository.js';
+import { contactHistory, setDoNotContact } from '../contact/repository.js';
+import { recordContact } from '../contact/service.js';
 import { describeEachEngine, type TestDatabase } from '../db/test-support/engines.js';
 import { recordCall } from './calls.js';
 import { createCycle, cycleProgress, drawHoldout, startCycle } from './cycles.js';
 import { setExchangeRate } from '../currency/service.js';
-import { nextCall } from './queue.js';
+import { nextCall, releaseClaim } from './queue.js';
 import { listCycleTargets } from './targets.js';
 import { callWorkspace } from './workspace.js';
 
@@ -174,6 +175,51 @@ describeEachEngine('rescue cycle, call queue and guided calls', (engine) => {
 
     const progress = await cycleProgress(database, id);
     expect(progress).toMatchObject({ budgetCommitted: 10_000, wonBack: 1, byOutcome: { won_back: 1, asked_not_to_be_contacted: 1, unreachable: 1, considering: 1, declined: 1 } });
+  });
+
+  it('gives the claim back when a contact rule refuses the call, so the next call moves on', async () => {
+    const { id } = await start();
+    const agent = agents[0]!;
+    const target = async (customerId: number) =>
+      database.db.selectFrom('cycle_targets').select(['status', 'claimed_by', 'attempts', 'due_at']).where('cycle_id', '=', id).where('customer_id', '=', customerId).executeTakeFirstOrThrow();
+    const declined = (customerId: number, at = AT) => recordCall(database, { ...conversation, customerId, cycleId: id, employeeId: agent, at, outcome: 'declined' });
+
+    // The customer asks not to be contacted while the agent has them open: the call is refused, the customer leaves the queue.
+    const blocked = (await nextCall(database, id, { employeeId: agent, at: AT }))!.customerId;
+    await setDoNotContact(database.db, blocked, AT, 'letter');
+    await expect(declined(blocked)).rejects.toMatchObject({ code: 'refused', details: { rule: 'do_not_contact', target: { cycleId: id, status: 'blocked', dueAt: null } } });
+    expect(await target(blocked)).toMatchObject({ status: 'blocked', claimed_by: null, attempts: 0 });
+    const workspace = await callWorkspace(database, blocked, { employeeId: agent, cycleId: id, at: AT });
+    expect([workspace.target?.status, workspace.target?.claimedBy, workspace.callNow.rule]).toEqual(['blocked', null, 'do_not_contact']);
+    await expect(releaseClaim(database, id, blocked, agent)).rejects.toMatchObject({ code: 'not_claimed' });
+
+    // Contacted by letter meanwhile: refused under the frequency rule, back in the queue when the 30 days are over.
+    const frequent = (await nextCall(database, id, { employeeId: agent, at: AT }))!.customerId;
+    expect(frequent).not.toBe(blocked);
+    await recordContact(database, { customerId: frequent, channel: 'letter', at: new Date(AT.getTime() - 3_600_000), reached: true });
+    const freeAgain = new Date(AT.getTime() - 3_600_000 + 30 * 86_400_000);
+    await expect(declined(frequent)).rejects.toMatchObject({ details: { rule: 'frequency', target: { status: 'open', dueAt: freeAgain } } });
+    expect(await target(frequent)).toMatchObject({ status: 'open', claimed_by: null, attempts: 0, due_at: freeAgain });
+
+    // Claimed at 18:50 in Berlin, recorded at 19:05, after the calling hours: back in the queue, passed over until they allow.
+    const late = (await nextCall(database, id, { employeeId: agent, at: new Date('2025-03-10T17:50:00Z') }))!.customerId;
+    expect([blocked, frequent]).not.toContain(late);
+    const evening = new Date('2025-03-10T18:05:00Z');
+    await expect(declined(late, evening)).rejects.toMatchObject({ details: { rule: 'quiet_hours', target: { status: 'open' } } });
+    expect(await target(late)).toMatchObject({ status: 'open', claimed_by: null, attempts: 0 });
+
+    // The next call moves on: nobody may be called now; in the morning the late one comes back, the other two do not.
+    expect(await nextCall(database, id, { employeeId: agent, at: evening })).toBeNull();
+    const morning = new Date('2025-03-11T08:00:00Z');
+    const claimedInTheMorning: number[] = [];
+    for (let c = await nextCall(database, id, { employeeId: agent, at: morning }); c; c = await nextCall(database, id, { employeeId: agent, at: morning })) {
+      claimedInTheMorning.push(c.customerId);
+    }
+    expect(claimedInTheMorning).toContain(late);
+    expect(claimedInTheMorning).not.toContain(blocked);
+    expect(claimedInTheMorning).not.toContain(frequent);
+    // Only the refusals were logged; no call was recorded.
+    expect(await database.db.selectFrom('recovery_calls').select('id').where('cycle_id', '=', id).execute()).toHaveLength(0);
   });
 
   it('never overspends the offer budget under concurrent acceptances', async () => {

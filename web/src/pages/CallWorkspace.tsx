@@ -68,8 +68,13 @@ function RuleRefusal({ title, rule, message, testId, children }: { title: string
   );
 }
 
-const refusalOf = (e: ApiError | undefined) =>
-  e && e.domain === 'contact' && e.code === 'refused' ? { rule: typeof (e.details as { rule?: unknown } | undefined)?.rule === 'string' ? (e.details as { rule: string }).rule : null, message: e.message } : null;
+/** A refusal from the API: the rule, its message, and where the refused call's target went (the claim is given back). */
+const refusalOf = (e: ApiError | undefined) => {
+  if (!e || e.domain !== 'contact' || e.code !== 'refused') return null;
+  const details = (e.details ?? {}) as { rule?: unknown; target?: { status?: unknown; dueAt?: unknown } };
+  const target = details.target && typeof details.target.status === 'string' ? { status: details.target.status, dueAt: typeof details.target.dueAt === 'string' ? details.target.dueAt : null } : null;
+  return { rule: typeof details.rule === 'string' ? details.rule : null, message: e.message, target };
+};
 
 const typing = (e: KeyboardEvent) => {
   const t = e.target as HTMLElement | null;
@@ -359,7 +364,14 @@ function GuidedCall({ w, cycleId, employeeId, onRecorded, onRefused }: { w: Work
       </div>
       {refused ? (
         <RuleRefusal title="The call was not recorded: a contact rule refused it" rule={refused.rule} message={refused.message} testId="record-refused">
-          <p className="muted small">The refusal is in the customer's contact log. Give the call back and take the next one.</p>
+          <p className="muted small" data-testid="refused-target">
+            The refusal is in the customer's contact log.{' '}
+            {refused.target?.status === 'blocked'
+              ? 'The customer has left this cycle\'s queue and your claim is released: take the next call (n).'
+              : refused.target
+                ? `The call went back to the queue${refused.target.dueAt ? `, due again ${dateTime(refused.target.dueAt)}` : ''}, and your claim is released: take the next call (n).`
+                : 'Take the next call (n).'}
+          </p>
         </RuleRefusal>
       ) : record.error ? (
         <ErrorBox error={record.error} title="The call was not recorded" />
@@ -417,7 +429,7 @@ export default function CallWorkspace() {
             ))}
           </select>
         ) : null}
-        {customerId ? (
+        {customerId && workspace.data?.target?.status === 'claimed' ? (
           <button type="button" onClick={() => void release.run()} disabled={release.running}>
             Give the call back
           </button>
