@@ -1,6 +1,9 @@
 /** The analyses recorded so far, newest first: what was fitted, when, on what data — the web page's "latest analysis". */
 import type { Database } from '../db/engine.js';
 import type { PurchaseModelName, TimeUnitName } from '../db/schema.js';
+import type { Json } from '../shared/json.js';
+import type { ScoreTotals } from './repository.js';
+import type { AnalysisResult, ValidationReport } from './service.js';
 
 export interface AnalysisRunModel {
   id: number;
@@ -19,6 +22,19 @@ export interface AnalysisRunModel {
   fitMs: number | null;
 }
 
+/**
+ * What runAnalysis records of an analysis (analysis_runs.summary), as read back from its JSON; a part added
+ * after a run was recorded is missing from that run.
+ */
+export type AnalysisRunSummary = Json<{
+  data?: AnalysisResult['data'];
+  margin?: AnalysisResult['margin'];
+  warnings?: string[];
+  totals?: ScoreTotals[];
+  validation?: (Pick<ValidationReport, 'model' | 'holdoutDays' | 'buckets' | 'metrics'> & Partial<Pick<ValidationReport, 'tracking'>>)[];
+  timings?: AnalysisResult['timings'];
+}>;
+
 export interface AnalysisRunRecord {
   id: number;
   status: 'complete' | 'failed';
@@ -32,7 +48,7 @@ export interface AnalysisRunRecord {
   customersScored: number;
   options: Record<string, unknown>;
   /** What runAnalysis recorded: data, margin, warnings, totals, validation (with a holdout), timings. */
-  summary: Record<string, unknown>;
+  summary: AnalysisRunSummary;
   createdAt: Date;
   models: AnalysisRunModel[];
 }
@@ -71,7 +87,7 @@ export async function listAnalysisRuns(
     holdoutEnd: r.holdout_end ? new Date(r.holdout_end) : null,
     customersScored: r.customers_scored,
     options: parse<Record<string, unknown>>(r.options) ?? {},
-    summary: parse<Record<string, unknown>>(r.summary) ?? {},
+    summary: parse<AnalysisRunSummary>(r.summary) ?? {},
     createdAt: new Date(r.created_at),
     models: models
       .filter((m) => m.analysis_run_id === r.id)

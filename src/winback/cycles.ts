@@ -199,6 +199,9 @@ export async function cycleProgress(database: Database, cycleId: number): Promis
   };
 }
 
+/** A cycle as the list of cycles shows it. */
+export type CycleSummary = Awaited<ReturnType<typeof listCycles>>[number];
+
 export async function listCycles(database: Database) {
   const rows = await database.db.selectFrom('rescue_cycles').select(['id', 'name', 'status', 'period_start', 'period_end', 'started_at']).orderBy('id', 'desc').execute();
   return rows.map((r) => ({ id: Number(r.id), name: r.name, status: r.status, periodStart: r.period_start, periodEnd: r.period_end, startedAt: r.started_at }));

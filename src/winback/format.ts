@@ -6,8 +6,9 @@ import { major } from '../currency/money.js';
 import { table } from '../identify/service.js';
 import type { RecordedCall } from './calls.js';
 import type { CycleProgress, StartCycleResult, listCycles } from './cycles.js';
-import type { Offer, OfferProposal, OfferTerms } from './offers.js';
+import type { Offer, OfferProposal } from './offers.js';
 import type { ClaimedCall } from './queue.js';
+import { describeTerms } from './terms.js';
 import type { CycleTargetPage } from './targets.js';
 import type { CallWorkspace } from './workspace.js';
 
@@ -50,35 +51,10 @@ export function formatClaim(c: ClaimedCall | null): string {
   return lines.join('\n');
 }
 
-export function describeTerms(t: OfferTerms): string {
-  switch (t.type) {
-    case 'discount_percent':
-      return `${t.percent}% off for ${t.months} months`;
-    case 'account_credit':
-      return `credit ${money(t.amount.amount, t.amount.currency)}`;
-    case 'free_months':
-      return `${t.months} month${t.months === 1 ? '' : 's'} free`;
-    case 'switching_bonus':
-      return `bonus ${money(t.amount.amount, t.amount.currency)}`;
-    case 'apology':
-      return 'apology';
-    case 'personal_advisor':
-      return `personal advisor, ${t.months} months at ${money(t.costPerMonth.amount, t.costPerMonth.currency)}`;
-    case 'priority_service':
-      return `priority service, ${t.months} months at ${money(t.costPerMonth.amount, t.costPerMonth.currency)}`;
-    case 'product_fix':
-      return 'fix of the product problem';
-    default: {
-      const unreachable: never = t;
-      return unreachable;
-    }
-  }
-}
-
 export function formatOffers(offers: readonly Offer[]): string {
   return table(
     ['id', 'code', 'kind', 'terms', 'segments', 'reasons', 'uplift', 'active'],
-    offers.map((o) => [String(o.id), o.code, o.kind, describeTerms(o.terms), o.eligibleSegments?.join(',') ?? 'any', o.eligibleReasons?.join(',') ?? 'any', o.uplift.toFixed(2), o.active ? 'yes' : 'no']),
+    offers.map((o) => [String(o.id), o.code, o.kind, describeTerms(o.terms, money), o.eligibleSegments?.join(',') ?? 'any', o.eligibleReasons?.join(',') ?? 'any', o.uplift.toFixed(2), o.active ? 'yes' : 'no']),
   );
 }
 
@@ -87,7 +63,7 @@ function formatProposals(proposals: readonly OfferProposal[]): string {
     ['offer', 'terms', 'cost', 'P(recovery)', 'adds', 'why not'],
     proposals.map((p) => [
       p.offer.code,
-      describeTerms(p.offer.terms),
+      describeTerms(p.offer.terms, money),
       money(p.cost, p.currency),
       p.pWithOffer.toFixed(2),
       p.addedValue === null ? '' : money(p.addedValue, p.currency),

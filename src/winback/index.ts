@@ -8,3 +8,4 @@ export * from './workspace.js';
 export * from './refs.js';
 export * from './format.js';
 export * from './targets.js';
+export * from './terms.js';

@@ -3,19 +3,16 @@
  * (localStorage). It names the agent of calls and claims; it is not authentication.
  */
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
+import type { ApiError } from './api';
 import { useApi, useLocalStorage } from './hooks';
+import type { Employee } from './types';
 
-export interface Employee {
-  id: number;
-  code: string;
-  name: string;
-  role?: string | null;
-  team?: string | { code: string; name?: string } | null;
-}
+/** What this browser keeps of the employee acting. */
+export type ActingEmployee = Pick<Employee, 'id' | 'code' | 'name'>;
 
 interface Acting {
-  employee: Employee | null;
-  setEmployee: (e: Employee | null) => void;
+  employee: ActingEmployee | null;
+  setEmployee: (e: ActingEmployee | null) => void;
 }
 
 const ActingContext = createContext<Acting>({ employee: null, setEmployee: () => {} });
@@ -24,9 +21,9 @@ export const useActing = () => useContext(ActingContext);
 export function ActingProvider({ children }: { children: ReactNode }) {
   const [stored, setStored] = useLocalStorage('winback.actingAs', null);
   const value = useMemo<Acting>(() => {
-    let employee: Employee | null = null;
+    let employee: ActingEmployee | null = null;
     try {
-      employee = stored ? (JSON.parse(stored) as Employee) : null;
+      employee = stored ? (JSON.parse(stored) as ActingEmployee) : null;
     } catch {
       employee = null;
     }
@@ -35,19 +32,15 @@ export function ActingProvider({ children }: { children: ReactNode }) {
   return <ActingContext.Provider value={value}>{children}</ActingContext.Provider>;
 }
 
-export function employeesOf(data: unknown): Employee[] {
-  if (Array.isArray(data)) return data as Employee[];
-  if (data && typeof data === 'object') {
-    const d = data as { employees?: Employee[]; items?: Employee[] };
-    return d.employees ?? d.items ?? [];
-  }
-  return [];
+/** The employees (GET /api/v1/employees); none while they load or when they cannot be read. */
+export function useEmployees(): { employees: Employee[]; error: ApiError | undefined } {
+  const { data, error } = useApi<{ employees: Employee[] }>('/api/v1/employees');
+  return { employees: data?.employees ?? [], error };
 }
 
 export function ActingAsSelector() {
   const { employee, setEmployee } = useActing();
-  const { data, error } = useApi<unknown>('/api/v1/employees');
-  const employees = employeesOf(data);
+  const { employees, error } = useEmployees();
   return (
     <label className="acting-as" title="Until sign-in exists, pick who you are. This only names the agent of calls and claims; it is not a login.">
       <span className="acting-tag">Acting as (no sign-in)</span>

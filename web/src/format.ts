@@ -1,4 +1,7 @@
 /** Display formats. Amounts arrive as integer minor units with their currency (EUR 1234 = €12.34). */
+import { describeTerms } from '../../src/winback/terms';
+import type { Offer } from './types';
+
 const locale = undefined; // the browser's
 
 const digitsCache = new Map<string, number>();
@@ -52,3 +55,6 @@ export function moneyMajor(major: number | null | undefined, currency: string): 
     return `${Math.round(major)} ${currency}`;
   }
 }
+
+/** An offer's terms in words (as the CLI writes them), amounts with cents. */
+export const offerTerms = (terms: Offer['terms']) => describeTerms(terms, (minor, currency) => money(minor, currency, true));

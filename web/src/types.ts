@@ -1,187 +1,73 @@
-/** The parts of the API's answers the pages use (the server's OpenAPI document at /api/v1/openapi.json has them all). */
+/**
+ * The API's answers, as the server declares them: its own types (imported as types only, so no server code reaches
+ * the bundle) after the JSON round trip — `Json<T>` turns their dates into ISO strings.
+ */
+import type { AnalysisRunRecord } from '../../src/analyze/runs';
+import type { ReasonEntry } from '../../src/analyse/reasons';
+import type { RecoveryList as ServerRecoveryList } from '../../src/analyse/recovery';
+import type { FeedbackReport } from '../../src/causes/feedback';
+import type { RootCauseItem } from '../../src/causes/items';
+import type { ParetoReport } from '../../src/causes/pareto';
+import type { TrendsReport } from '../../src/causes/trends';
+import type { CustomerList } from '../../src/customers/list';
+import type { Employee as ServerEmployee, Team as ServerTeam } from '../../src/customers/people';
+import type { ContactPreferencesView, CustomerProfile } from '../../src/customers/profile';
+import type { Timeline as ServerTimeline } from '../../src/customers/timeline';
+import type { StateCount as ServerStateCount } from '../../src/identify/repository';
+import type { LossReport as ServerLossReport } from '../../src/identify/losses';
+import type { ImportLogEntry } from '../../src/overview/repository';
+import type { AnalysisJobView } from '../../src/server/routes/analysis';
+import type { ImportUploadResult } from '../../src/server/routes/imports';
+import type { Json } from '../../src/shared/json';
+import type { CallWorkspace } from '../../src/winback/workspace';
+import type { ClaimedCall } from '../../src/winback/queue';
+import type { createCycle, CycleProgress as ServerCycleProgress, CycleSummary as ServerCycleSummary } from '../../src/winback/cycles';
+import type { Offer as ServerOffer } from '../../src/winback/offers';
+import type { CycleTargetPage } from '../../src/winback/targets';
 
-export interface StateCount {
-  state: string;
-  customers: number;
-  doNotContact: number;
-  latentNeed: number;
-}
+export type { Json };
 
-export interface MoneyRow {
-  currency: string;
-  lostValue: number;
-  sleepingValue: number;
-  forecastValue: number;
-  revenueBase: number;
-  revenueChurnRate: number;
-}
+// Identify: lifecycle states and losses
+export type StateCount = Json<ServerStateCount>;
+export type LossReport = Json<ServerLossReport>;
 
-export interface LossRow {
-  period: string;
-  start: string;
-  end: string;
-  group: string | null;
-  lostCustomers: number;
-  sleepingCustomers: number;
-  activeAtStart: number;
-  customerChurnRate: number;
-  churnRateWithSleeping: number;
-  money: MoneyRow[];
-  total: MoneyRow | null;
-}
+// Analyse: reasons and the prioritised recovery list
+export type Reason = Json<ReasonEntry>;
+export type RecoveryList = Json<ServerRecoveryList>;
+export type RecoveryItem = RecoveryList['items'][number];
 
-export interface Rate {
-  currency: string;
-  rate: string;
-  updatedAt: string;
-  updatedBy: string | null;
-}
+// Causes
+export type Pareto = Json<ParetoReport>;
+export type Trends = Json<TrendsReport>;
+export type Item = Json<RootCauseItem>;
+export type Feedback = Json<FeedbackReport>;
 
-export interface LossReport {
-  by: string;
-  from: string;
-  to: string;
-  currencies: string[];
-  reportingCurrency: string;
-  rates: Rate[];
-  unconverted: string[];
-  rows: LossRow[];
-}
+// Analysis (models and their validation)
+export type AnalysisRun = Json<AnalysisRunRecord>;
+export type AnalysisModel = AnalysisRun['models'][number];
+export type Validation = NonNullable<AnalysisRun['summary']['validation']>[number];
+export type AnalysisJob = Json<AnalysisJobView>;
 
-export interface ParetoRow {
-  code: string;
-  label: string;
-  customers: number;
-  lostCustomers: number;
-  sleepingCustomers: number;
-  lostRevenue: number;
-  sleepingRevenue: number;
-  revenue: number;
-  share: number;
-  cumulativeShare: number;
-  customerShare: number;
-  openItems: { id: number; title: string; status: string; owner: string | null; linkedTo: string }[];
-}
+// Customers and people
+export type CustomerPage = Json<CustomerList>;
+export type Profile = Json<CustomerProfile>;
+export type Preferences = Json<ContactPreferencesView>;
+export type Timeline = Json<ServerTimeline>;
+export type TimelineEvent = Timeline['events'][number];
+export type Team = Json<ServerTeam>;
+export type Employee = Json<ServerEmployee>;
 
-export interface Pareto {
-  from: string;
-  to: string;
-  customers: number;
-  lostCustomers: number;
-  sleepingCustomers: number;
-  reporting: { currency: string; rates: Rate[]; unconverted: string[]; revenue: number; lostRevenue: number; sleepingRevenue: number; rows: ParetoRow[] };
-}
+// Imports
+export type ImportResult = Json<ImportUploadResult>;
+export type ImportRow = Json<ImportLogEntry>;
 
-export interface TrendRow {
-  period: string;
-  start: string;
-  reason: string;
-  label: string;
-  currency: string;
-  customers: number;
-  lostCustomers: number;
-  sleepingCustomers: number;
-  revenue: number;
-  reportingRevenue: number | null;
-}
-
-export interface Trends {
-  from: string;
-  to: string;
-  by: string;
-  periods: string[];
-  reasons: { code: string; label: string }[];
-  currencies: string[];
-  reporting: { currency: string; unconverted: string[] };
-  rows: TrendRow[];
-}
-
-export interface AnalysisModel {
-  id: number;
-  model: 'bgnbd' | 'paretonbd' | 'gammagamma';
-  status: string;
-  selected: boolean;
-  currency: string | null;
-  parameters: Record<string, number> | null;
-  standardErrors: Record<string, number | null> | null;
-  logLikelihood: number | null;
-  converged: boolean | null;
-  iterations: number | null;
-  message: string | null;
-  customers: number;
-  distinctRows: number | null;
-  fitMs: number | null;
-}
-
-export interface FrequencyBucket {
-  label: string;
-  customers: number;
-  actual: number;
-  predicted: number;
-}
-
-export interface Validation {
-  model: string;
-  holdoutDays: number;
-  buckets: FrequencyBucket[];
-  metrics: { mae: number; rmse: number; correlation: number; actualTotal: number; predictedTotal: number; aggregatePercentError: number };
-  tracking?: { periodEnd: string[]; actualCumulative: number[]; predictedCumulative: number[]; calibrationPeriods: number } | null;
-}
-
-export interface AnalysisRun {
-  id: number;
-  status: string;
-  current: boolean;
-  purchaseModel: string;
-  unit: string;
-  calibrationStart: string | null;
-  calibrationEnd: string;
-  holdoutEnd: string | null;
-  customersScored: number;
-  createdAt: string;
-  options: Record<string, unknown>;
-  summary: {
-    data?: { orders: number; firstOrderAt: string | null; lastOrderAt: string | null; calibrationCustomers: number; repeatCustomers: number; distinctHistories: number };
-    margin?: { source: string; ratio: number };
-    warnings?: string[];
-    totals?: { currency: string; customers: number; meanPAlive: number; expectedTransactions365d: number; totalClv: number }[];
-    validation?: Validation[];
-    timings?: { totalMs: number };
-  };
-  models: AnalysisModel[];
-}
-
-export interface RecoveryItem {
-  rank: number;
-  customerId: number;
-  externalId: string;
-  name: string | null;
-  company: string | null;
-  team: string | null;
-  state: string;
-  stateSince: string;
-  segment: string | null;
-  reasonCode: string | null;
-  currency: string;
-  pRecovery: number;
-  valueIfRecovered: number;
-  cost: number;
-  expectedValue: number;
-  reportingCurrency: string;
-  exchangeRate: string | null;
-  valueIfRecoveredReporting: number | null;
-  costReporting: number | null;
-  expectedValueReporting: number | null;
-  explanation: Record<string, unknown>;
-}
-
-export interface RecoveryList {
-  items: RecoveryItem[];
-  sort: string;
-  order: string;
-  page: number;
-  limit: number;
-  next: string | null;
-  asOf: string;
-  total?: number;
-}
+// Win back: cycles, targets, the call workspace, offers
+export type CycleSummary = Json<ServerCycleSummary>;
+export type CycleProgress = Json<ServerCycleProgress>;
+export type CreatedCycle = Json<Awaited<ReturnType<typeof createCycle>>>;
+export type CycleTargets = Json<CycleTargetPage>;
+export type CycleTarget = CycleTargets['targets'][number];
+export type Workspace = Json<CallWorkspace>;
+export type Proposal = Workspace['offers'][number];
+export type Claim = Json<ClaimedCall>;
+export type Offer = Json<ServerOffer>;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Database } from '../../db/engine.js';
 import { analyzeOptionsSchema, listAnalysisRuns, runAnalysis, type AnalyzePhase } from '../../analyze/index.js';
-import { reportError } from '../../shared/errors.js';
+import { reportError, type ErrorReport } from '../../shared/errors.js';
 import { refreshCustomerBase, refreshOptionsSchema, type RefreshStep } from '../../pipeline/refresh.js';
 import { RequestError } from '../errors.js';
 import { route } from '../route.js';
@@ -23,7 +23,7 @@ interface Job {
   startedAt: Date;
   finishedAt: Date | null;
   result?: unknown;
-  error?: unknown;
+  error?: ErrorReport['body']['error'];
 }
 
 const ANALYSIS_PHASES: AnalyzePhase[] = ['summarising', 'fitting', 'scoring', 'validating', 'writing', 'done'];
@@ -34,6 +34,9 @@ const jobSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('analysis'), options: analyzeOptionsSchema.optional() }),
   z.object({ kind: z.literal('refresh'), options: refreshOptionsSchema.optional() }),
 ]);
+
+/** A background job as GET /api/v1/analyses/jobs/:id answers it. */
+export type AnalysisJobView = ReturnType<typeof view>;
 
 const view = (job: Job) => ({
   id: job.id,

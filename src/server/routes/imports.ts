@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Database } from '../../db/engine.js';
-import { importFile } from '../../ingest/importer.js';
+import { importFile, type ImportSummary } from '../../ingest/importer.js';
 import { importOptionsSchema } from '../../ingest/options.js';
 import { RequestError } from '../errors.js';
 import { route } from '../route.js';
@@ -15,6 +15,9 @@ import { route } from '../route.js';
 const uploadQuerySchema = importOptionsSchema.omit({ entity: true, rejectsFile: true }).extend({
   filename: z.string().min(1).default('upload.csv'),
 });
+
+/** The answer to an upload: the import's summary, with the rejected rows as CSV instead of a file (skipInvalid). */
+export type ImportUploadResult = Omit<ImportSummary, 'rejectsFile'> & { rejectsCsv?: string };
 
 /**
  * POST /api/v1/imports/:entity with the CSV file as the raw body (text/csv). The upload streams to a temporary
@@ -36,7 +39,7 @@ export function registerImportRoutes(app: FastifyInstance, database: Database): 
       rawBody: { contentType: 'text/csv', description: 'the CSV file, with a header row' },
       successStatus: 201,
     },
-    async ({ params, query }, request, reply) => {
+    async ({ params, query }, request, reply): Promise<ImportUploadResult> => {
       const { filename, ...options } = query;
       const body = request.body as Readable | undefined;
       if (!body || typeof body.pipe !== 'function') {

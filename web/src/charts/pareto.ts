@@ -16,7 +16,7 @@ export function paretoChartOption(report: Pareto, top: number) {
     ],
     series: [
       { name: `Revenue lost (${cur})`, type: 'bar', data: rows.map((r) => Math.round(toMajor(r.revenue, cur))) },
-      { name: 'Cumulative share (%)', type: 'line', yAxisIndex: 1, data: rows.map((r) => +(r.cumulativeShare * 100).toFixed(1)) },
+      { name: 'Cumulative share (%)', type: 'line', yAxisIndex: 1, data: rows.map((r) => +((r.cumulativeShare ?? 0) * 100).toFixed(1)) },
     ],
   };
 }

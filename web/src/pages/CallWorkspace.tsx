@@ -2,45 +2,11 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, type ApiError } from '../api';
 import { useActing } from '../acting';
 import { Async, Badge, Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
-import { dateTime, day, label, money, pct } from '../format';
+import { dateTime, day, label, money, offerTerms, pct } from '../format';
 import { useAction, useApi } from '../hooks';
 import { Link, useQueryState, useTitle } from '../router';
-import { describeTerms, type Offer } from './Offers';
 import { ReasonSelect } from './common';
-import type { CycleSummary } from './Overview';
-
-interface Proposal {
-  offer: Offer;
-  eligible: boolean;
-  because: string | null;
-  cost: number | null;
-  currency: string | null;
-  budgetCost: number | null;
-  pWithOffer: number;
-  addedValue: number | null;
-}
-
-interface Workspace {
-  customer: { id: number; externalId: string; name: string | null; company: string | null; email: string | null; phone: string | null; country: string | null; localTime: string | null; team: string | null; servedBy: string | null };
-  state: { state: string; since: string; latentNeed: boolean } | null;
-  departure: { plan: string | null; startedAt: string; cancelledAt: string | null; monthlyValue: number; currency: string; reasonText: string | null; mappedReason: { code: string; label: string | null } | null; verifiedReason: { code: string; label: string | null } | null } | null;
-  relationship: { orders: number; firstOrderAt: string | null; lastOrderAt: string | null; revenue: { currency: string; amount: number }[]; segment: string | null; pAlive: number | null; clv: { amount: number; currency: string } | null };
-  target: { rank: number; status: string; attempts: number; pRecovery: number; valueIfRecovered: number; expectedValue: number; currency: string | null; claimExpiresAt: string | null } | null;
-  recentInteractions: { type: string; occurredAt: string; severity: string | null; summary: string | null }[];
-  previousCalls: { id: number; occurredAt: string; employee: string; outcome: string; customerExplanation: string | null; diagnosedReason: string | null; nextStep: string | null }[];
-  preferences: { stated: boolean; allowedChannels: string[] | null; contactHoursStart: string | null; contactHoursEnd: string | null; doNotContact: boolean; preferredEmployee: { name: string } | null };
-  callNow: { allowed: boolean; rule: string | null; message: string | null };
-  budget: { total: number; committed: number; remaining: number; currency: string } | null;
-  offers: Proposal[];
-}
-
-interface Claim {
-  cycleId: number;
-  customerId: number;
-  rank: number;
-  claimExpiresAt: string;
-  skipped: { customerId: number; rule: string; message: string }[];
-}
+import type { Claim, CycleSummary, Workspace } from '../types';
 
 const STEPS = ['Apologise', 'Listen', 'Diagnose & verify', 'Support', 'Offer', 'Outcome'] as const;
 const OUTCOMES = ['won_back', 'considering', 'declined', 'unreachable', 'asked_not_to_be_contacted'] as const;
@@ -297,7 +263,7 @@ function GuidedCall({ w, cycleId, employeeId, onRecorded, onRefused }: { w: Work
                     aria-label={o.offer.name}
                   />
                   <div>
-                    <strong>{o.offer.name}</strong> <span className="muted small">{describeTerms(o.offer.terms)}</span>
+                    <strong>{o.offer.name}</strong> <span className="muted small">{offerTerms(o.offer.terms)}</span>
                     <div className="small">
                       {o.eligible
                         ? `P(recovery) → ${pct(o.pWithOffer, 0)}; cost ${money(o.cost, o.currency)}; adds ${money(o.addedValue, o.currency)}`

@@ -1,52 +1,14 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { api, withQuery } from '../api';
-import { useActing, employeesOf } from '../acting';
+import { useActing, useEmployees } from '../acting';
 import { paretoChartOption } from '../charts/pareto';
 import { Chart } from '../components/Chart';
 import { Async, Badge, Card, Empty, ErrorBox, PageHeader, StateBadge } from '../components/ui';
 import { day, money, num, pct, toMajor } from '../format';
 import { useAction, useApi } from '../hooks';
 import { Link, useQueryState, useTitle } from '../router';
-import type { Pareto, Trends } from '../types';
+import type { Feedback, Item, Pareto, Team, Trends } from '../types';
 import { ReasonSelect, TeamSelect } from './common';
-
-interface Item {
-  id: number;
-  title: string;
-  description: string | null;
-  status: 'open' | 'in_progress' | 'fixed' | 'wont_fix';
-  owner: { code: string; name: string } | null;
-  reasons: string[];
-  customerCount: number;
-  statusChangedAt: string;
-  createdAt: string;
-}
-
-interface Feedback {
-  subject: { kind: string; code: string; name: string };
-  summary: {
-    customers: number;
-    lostCustomers: number;
-    sleepingCustomers: number;
-    reportingRevenue: { currency: string; revenue: number; lostRevenue: number; sleepingRevenue: number };
-    company: { customers: number };
-    topReasons: { code: string; label: string; customers: number; share: number; companyCustomers: number; companyShare: number }[];
-  };
-  customers: {
-    customerId: number;
-    externalId: string;
-    name: string | null;
-    company: string | null;
-    servedBy: { code: string; name: string } | null;
-    state: string;
-    lostAt: string;
-    currency: string;
-    revenueLost: number;
-    reason: { code: string; label: string; source: string; mapped: string | null; verified?: string | null };
-    words?: { cancellationText?: string | null; callExplanation?: string | null; confirmed?: boolean | null };
-    [k: string]: unknown;
-  }[];
-}
 
 const STATUS_TONE: Record<string, string> = { open: 'bad', in_progress: 'warn', fixed: 'good', wont_fix: '' };
 
@@ -140,7 +102,7 @@ function ParetoAndTrends({ level, state, from, to }: { level: string; state: str
 function RootCauseItems() {
   const { employee } = useActing();
   const items = useApi<{ items: Item[] }>('/api/v1/causes/items');
-  const employees = employeesOf(useApi<unknown>('/api/v1/employees').data);
+  const employees = useEmployees().employees;
   const [form, setForm] = useState({ title: '', owner: '', reason: '', description: '' });
   const create = useAction(async () => {
     await api.post('/api/v1/causes/items', {
@@ -250,7 +212,7 @@ function RootCauseItems() {
 }
 
 function FrontlineFeedback() {
-  const teams = useApi<{ teams: { code: string; name: string }[] }>('/api/v1/teams');
+  const teams = useApi<{ teams: Team[] }>('/api/v1/teams');
   const [team, setTeam] = useState('');
   const chosen = team || teams.data?.teams[0]?.code || '';
   const feedback = useApi<Feedback>(chosen ? `/api/v1/causes/feedback?team=${encodeURIComponent(chosen)}` : null);

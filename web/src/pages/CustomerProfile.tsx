@@ -1,70 +1,37 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { api, type ApiError } from '../api';
-import { employeesOf } from '../acting';
+import { useEmployees } from '../acting';
 import { Chart } from '../components/Chart';
 import { Async, Badge, Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
 import { dateTime, day, label, money, num, pct } from '../format';
 import { useAction, useApi } from '../hooks';
 import { Link, useTitle } from '../router';
-
-interface Preferences {
-  stated: boolean;
-  allowedChannels: string[] | null;
-  maxContacts: number | null;
-  perDays: number | null;
-  contactHoursStart: string | null;
-  contactHoursEnd: string | null;
-  preferredEmployee: { id: number; code: string; name: string } | null;
-  doNotContact: boolean;
-  doNotContactAt: string | null;
-  doNotContactSource: string | null;
-  updatedAt: string | null;
-}
-
-interface Profile {
-  customer: { id: number; externalId: string; name: string | null; email: string | null; phone: string | null; company: string | null; country: string | null; timezone: string | null; acquiredAt: string | null; acquisitionChannel: string | null; currency: string | null };
-  team: { code: string; name: string } | null;
-  employee: { code: string; name: string; role: string } | null;
-  contracts: { id: number; externalId: string; plan: string | null; startedAt: string; endsAt: string | null; cancelledAt: string | null; cancellationReason: string | null; monthlyValue: number; currency: string; reason: { code: string; label: string | null; verifiedCode: string | null; source: string } | null }[];
-  orders: { count: number; firstAt: string | null; lastAt: string | null; byCurrency: { currency: string; orders: number; revenue: number; margin: number | null }[] };
-  recoveryCalls: { id: number; occurredAt: string; employee: string | null; channel: string; outcome: string; diagnosedReason: string | null; reasonConfirmed: boolean | null; offer: string | null; offerResponse: string | null; customerExplanation: string | null; nextStep: string | null; notes: string | null }[];
-  lifecycle: { state: string; since: string; latentNeed: boolean } | null;
-  stateHistory: { id: number; fromState: string | null; toState: string; effectiveAt: string; reasonCode: string | null; valueLost: number | null; currency: string | null; reason: Record<string, unknown> }[];
-  preferences: Preferences;
-  scores: {
-    analysis: { asOf: string; model: string | null; pAlive: number; expectedTransactions365d: number; clv: number; currency: string; clvReporting: number | null; reportingCurrency: string; explanation: string } | null;
-    segment: { segment: string; label: string; treatment: string; tenureDays: number; profit: number; currency: string | null; rfm: { r: number; f: number; m: number } } | null;
-    recovery: { pRecovery: number; valueIfRecovered: number; cost: number; expectedValue: number; currency: string | null; expectedValueReporting: number | null; reportingCurrency: string; factors: string; measure: string } | null;
-  };
-  pAliveHistory: { analysisRunId: number; asOf: string; pAlive: number; clv: number; currency: string; current: boolean; validation: boolean }[];
-}
-
-type TimelineEvent = { id: number; at: string; type: string } & Record<string, unknown>;
+import type { Preferences, Profile, Timeline as TimelinePage, TimelineEvent } from '../types';
 
 const CHANNELS = ['phone', 'email', 'letter', 'sms', 'visit'];
 
 function describe(e: TimelineEvent): { kind: string; text: string } {
-  const s = (k: string) => (e[k] === null || e[k] === undefined ? '' : String(e[k]));
+  const s = (v: string | number | null | undefined) => (v === null || v === undefined ? '' : String(v));
   switch (e.type) {
     case 'order':
-      return { kind: 'order', text: `Order ${s('externalId')} ${money(e.amount as number, s('currency'), true)}` };
+      return { kind: 'order', text: `Order ${s(e.externalId)} ${money(e.amount, e.currency, true)}` };
     case 'contract_started':
-      return { kind: 'contract', text: `Contract ${s('externalId')} started: ${s('plan')} ${money(e.monthlyValue as number, s('currency'), true)} a month` };
+      return { kind: 'contract', text: `Contract ${e.externalId} started: ${s(e.plan)} ${money(e.monthlyValue, e.currency, true)} a month` };
     case 'contract_cancelled':
-      return { kind: 'contract', text: `Contract ${s('externalId')} cancelled${e.cancellationReason ? `: “${s('cancellationReason')}”` : ''}${e.reasonCode ? ` → ${s('reasonCode')}` : ''}` };
+      return { kind: 'contract', text: `Contract ${e.externalId} cancelled${e.cancellationReason ? `: “${e.cancellationReason}”` : ''}${e.reasonCode ? ` → ${e.reasonCode}` : ''}` };
     case 'interaction':
-      return { kind: 'interaction', text: `${label(s('interactionType'))}${e.channel ? ` by ${s('channel')}` : ''}${e.severity ? ` (${s('severity')})` : ''}${e.summary ? `: ${s('summary')}` : ''}` };
+      return { kind: 'interaction', text: `${label(e.interactionType)}${e.channel ? ` by ${e.channel}` : ''}${e.severity ? ` (${e.severity})` : ''}${e.summary ? `: ${e.summary}` : ''}` };
     case 'contact':
-      return { kind: 'call', text: `${e.allowed ? 'Contact' : 'Contact refused'} by ${s('channel')}${e.employee ? ` (${s('employee')})` : ''}${e.rule ? ` — rule ${s('rule')}` : ''}${e.detail ? `: ${s('detail')}` : ''}` };
+      return { kind: 'call', text: `${e.allowed ? 'Contact' : 'Contact refused'} by ${e.channel}${e.employee ? ` (${e.employee})` : ''}${e.rule ? ` — rule ${e.rule}` : ''}${e.detail ? `: ${e.detail}` : ''}` };
     case 'recovery_call':
       return {
         kind: 'call',
-        text: `Recovery call by ${s('employee') || 'an agent'}: ${label(s('outcome'))}${e.diagnosedReason ? `; reason ${s('diagnosedReason')}${e.reasonConfirmed ? ' (confirmed)' : ''}` : ''}${e.offer ? `; offer ${s('offer')} ${s('offerResponse')}` : ''}${e.customerExplanation ? ` — “${s('customerExplanation')}”` : ''}`,
+        text: `Recovery call by ${e.employee || 'an agent'}: ${label(e.outcome)}${e.diagnosedReason ? `; reason ${e.diagnosedReason}${e.reasonConfirmed ? ' (confirmed)' : ''}` : ''}${e.offer ? `; offer ${e.offer} ${s(e.offerResponse)}` : ''}${e.customerExplanation ? ` — “${e.customerExplanation}”` : ''}`,
       };
     case 'state_change':
-      return { kind: 'state', text: `State ${s('fromState') || '—'} → ${s('toState')}${e.rule ? ` (${s('rule')})` : ''}${e.valueLost ? `, ${money(e.valueLost as number, s('currency'))} a year left` : ''}` };
+      return { kind: 'state', text: `State ${e.fromState || '—'} → ${e.toState}${e.rule ? ` (${e.rule})` : ''}${e.valueLost ? `, ${money(e.valueLost, e.currency)} a year left` : ''}` };
     default:
-      return { kind: 'other', text: e.type };
+      return { kind: 'other', text: (e as { type: string }).type };
   }
 }
 
@@ -76,7 +43,7 @@ function Timeline({ id, version }: { id: number; version: number }) {
   const load = (before: string | null) => {
     setLoading(true);
     api
-      .get<{ events: TimelineEvent[]; next: string | null }>(`/api/v1/customers/${id}/timeline`, { limit: 30, before })
+      .get<TimelinePage>(`/api/v1/customers/${id}/timeline`, { limit: 30, before })
       .then((t) => {
         setEvents((old) => (before ? [...old, ...t.events] : t.events));
         setNext(t.next);
@@ -114,7 +81,7 @@ function Timeline({ id, version }: { id: number; version: number }) {
 }
 
 function PreferencesForm({ id, prefs, onSaved }: { id: number; prefs: Preferences; onSaved: () => void }) {
-  const employees = employeesOf(useApi<unknown>('/api/v1/employees').data);
+  const employees = useEmployees().employees;
   const [form, setForm] = useState({
     channels: prefs.allowedChannels ?? CHANNELS,
     maxContacts: prefs.maxContacts?.toString() ?? '',

@@ -5,7 +5,8 @@ import { Badge, Card, Empty, ErrorBox, Loading, PageHeader, Pager } from '../com
 import { dateTime, label, money, pct } from '../format';
 import { useAction, useApi } from '../hooks';
 import { Link, useTitle } from '../router';
-import { CycleProgressView, type CycleProgress } from './Overview';
+import type { CycleProgress, CycleTargets } from '../types';
+import { CycleProgressView } from './Overview';
 
 export default function CycleDetail({ params }: { params: string[] }) {
   const id = Number(params[0]);
@@ -69,26 +70,6 @@ export default function CycleDetail({ params }: { params: string[] }) {
   );
 }
 
-interface CycleTarget {
-  rank: number;
-  customerId: number;
-  externalId: string;
-  name: string | null;
-  company: string | null;
-  segment: string | null;
-  reasonCode: string | null;
-  pRecovery: number;
-  expectedValue: number;
-  currency: string | null;
-  holdout: boolean;
-  status: string;
-  dueAt: string;
-  attempts: number;
-  assignedTo: { id: number; name: string } | null;
-  claimedBy: { id: number; name: string } | null;
-  outcome: string | null;
-}
-
 const PAGE = 25;
 const STATUS_TONE: Record<string, string> = { holdout: 'sleep', done: 'good', claimed: 'warn', callback: 'warn', unreachable: 'bad', blocked: 'dnc' };
 
@@ -96,7 +77,7 @@ const STATUS_TONE: Record<string, string> = { holdout: 'sleep', done: 'good', cl
 function TargetList({ cycleId, byStatus }: { cycleId: number; byStatus: Record<string, number> }) {
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
-  const { data, error, loading } = useApi<{ total: number; targets: CycleTarget[] }>(withQuery(`/api/v1/cycles/${cycleId}/targets`, { status, limit: PAGE, offset }));
+  const { data, error, loading } = useApi<CycleTargets>(withQuery(`/api/v1/cycles/${cycleId}/targets`, { status, limit: PAGE, offset }));
   return (
     <Card
       title="Targets"

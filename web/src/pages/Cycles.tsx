@@ -2,7 +2,7 @@ import { Async, Card, Empty, PageHeader, StateBadge } from '../components/ui';
 import { day } from '../format';
 import { useApi } from '../hooks';
 import { Link, useTitle } from '../router';
-import type { CycleSummary } from './Overview';
+import type { CycleSummary } from '../types';
 
 export default function Cycles() {
   useTitle('Rescue cycles');

@@ -5,37 +5,11 @@ import { Async, Card, Empty, ErrorBox, PageHeader, Progress } from '../component
 import { dateTime, day, num } from '../format';
 import { useApi } from '../hooks';
 import { useTitle } from '../router';
-import type { AnalysisModel, AnalysisRun, Validation } from '../types';
+import type { AnalysisJob as Job, AnalysisModel, AnalysisRun, ImportResult, ImportRow, Validation } from '../types';
 
 const ENTITIES = ['teams', 'employees', 'customers', 'contracts', 'orders', 'interactions', 'preferences'] as const;
 const DATE_FORMATS = ['iso', 'YYYY-MM-DD', 'DD.MM.YYYY', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD'];
 const MODEL_LABEL: Record<string, string> = { bgnbd: 'BG/NBD', paretonbd: 'Pareto/NBD', gammagamma: 'Gamma-Gamma' };
-
-interface ImportResult {
-  entity: string;
-  file: string;
-  rowsRead: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  attributeColumns: string[];
-  ignoredColumns: string[];
-  durationMs: number;
-  rejectsCsv?: string;
-}
-
-interface ImportRow {
-  id: number;
-  entity: string;
-  fileName: string;
-  rowsRead: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  finishedAt: string;
-}
 
 function Import({ onImported }: { onImported: () => void }) {
   const [entity, setEntity] = useState<string>('customers');
@@ -174,18 +148,6 @@ function RecentImports({ version }: { version: number }) {
       </Async>
     </Card>
   );
-}
-
-interface Job {
-  id: string;
-  kind: string;
-  status: 'running' | 'done' | 'failed';
-  step: string;
-  stepIndex: number;
-  steps: string[];
-  message: string;
-  elapsedMs: number;
-  error?: { domain: string; code: string; message: string; details?: unknown };
 }
 
 function RunAnalysis({ onDone }: { onDone: () => void }) {

@@ -1,43 +1,11 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { api, ApiError } from '../api';
 import { Async, Badge, Card, Empty, ErrorBox, PageHeader } from '../components/ui';
-import { currencyDigits, money, num } from '../format';
+import { currencyDigits, num, offerTerms } from '../format';
 import { useAction, useApi } from '../hooks';
 import { useTitle } from '../router';
-import { SEGMENT_LABEL, SEGMENTS, useReasons, type Reason } from './common';
-
-export interface Offer {
-  id: number;
-  code: string;
-  name: string;
-  kind: 'material' | 'immaterial';
-  terms: { type: string; percent?: number; months?: number; amount?: { amount: number; currency: string }; costPerMonth?: { amount: number; currency: string } };
-  eligibleSegments: string[] | null;
-  eligibleReasons: string[] | null;
-  uplift: number;
-  active: boolean;
-  description: string | null;
-}
-
-const months = (n: number | undefined) => `${n} month${n === 1 ? '' : 's'}`;
-
-export function describeTerms(t: Offer['terms']): string {
-  switch (t.type) {
-    case 'discount_percent':
-      return `${t.percent} % off for ${months(t.months)}`;
-    case 'account_credit':
-      return `credit of ${money(t.amount!.amount, t.amount!.currency, true)}`;
-    case 'free_months':
-      return `${months(t.months)} free`;
-    case 'switching_bonus':
-      return `switching bonus ${money(t.amount!.amount, t.amount!.currency, true)}`;
-    case 'personal_advisor':
-    case 'priority_service':
-      return `${months(t.months)} at ${money(t.costPerMonth!.amount, t.costPerMonth!.currency, true)} a month`;
-    default:
-      return t.type.replace('_', ' ');
-  }
-}
+import type { Offer, Reason } from '../types';
+import { SEGMENT_LABEL, SEGMENTS, useReasons } from './common';
 
 const TYPES = ['discount_percent', 'account_credit', 'free_months', 'switching_bonus', 'apology', 'personal_advisor', 'priority_service', 'product_fix'];
 const TYPE_LABEL: Record<string, string> = {
@@ -104,8 +72,11 @@ function FormProblem({ problem, title }: { problem: Problem | null; title: strin
   );
 }
 
+/** Terms as sent: the API checks them (an empty number goes as null, and the API names the missing field). */
+type TermsBody = { type: string } & Record<string, unknown>;
+
 /** The API's terms from the form, or the problem that keeps them from being sent. */
-function termsOf(f: TermsForm): { terms: Offer['terms'] } | { problem: Problem } {
+function termsOf(f: TermsForm): { terms: TermsBody } | { problem: Problem } {
   const needs = needsOf(f.type);
   const field = needs.perMonth ? 'terms.costPerMonth' : 'terms.amount';
   // Empty numbers go as null: the API says which field is missing.
@@ -118,24 +89,24 @@ function termsOf(f: TermsForm): { terms: Offer['terms'] } | { problem: Problem }
   }
   switch (f.type) {
     case 'discount_percent':
-      return { terms: { type: f.type, percent: number(f.percent) as number, months: number(f.months) as number } };
+      return { terms: { type: f.type, percent: number(f.percent), months: number(f.months) } };
     case 'account_credit':
     case 'switching_bonus':
       return { terms: { type: f.type, amount } };
     case 'free_months':
-      return { terms: { type: f.type, months: number(f.months) as number } };
+      return { terms: { type: f.type, months: number(f.months) } };
     case 'personal_advisor':
     case 'priority_service':
-      return { terms: { type: f.type, months: number(f.months) as number, costPerMonth: amount } };
+      return { terms: { type: f.type, months: number(f.months), costPerMonth: amount } };
     default:
       return { terms: { type: f.type } };
   }
 }
 
 function termsForm(t: Offer['terms']): TermsForm {
-  const m = t.amount ?? t.costPerMonth;
+  const m = 'amount' in t ? t.amount : 'costPerMonth' in t ? t.costPerMonth : undefined;
   const currency = m?.currency ?? 'EUR';
-  return { type: t.type, percent: t.percent !== undefined ? String(t.percent) : '10', months: t.months !== undefined ? String(t.months) : '3', amount: m ? minorToText(m.amount, currency) : '', currency };
+  return { type: t.type, percent: 'percent' in t ? String(t.percent) : '10', months: 'months' in t ? String(t.months) : '3', amount: m ? minorToText(m.amount, currency) : '', currency };
 }
 
 /** The fields (API paths) an error names: the 422's details, or the form's own problem. */
@@ -465,7 +436,7 @@ export default function Offers() {
                         <td>
                           <Badge tone={o.kind === 'material' ? 'warn' : 'good'}>{o.kind}</Badge>
                         </td>
-                        <td>{describeTerms(o.terms)}</td>
+                        <td>{offerTerms(o.terms)}</td>
                         <td>{o.eligibleSegments ? o.eligibleSegments.map((s) => SEGMENT_LABEL[s] ?? s).join(', ') : 'any'}</td>
                         <td>{o.eligibleReasons ? o.eligibleReasons.join(', ') : 'any'}</td>
                         <td className="num">× {num(o.uplift, 2)}</td>

@@ -5,40 +5,13 @@ import { Async, Card, Empty, ErrorBox, Loading, PageHeader, Stat, StateBadge } f
 import { dateTime, day, label, money, moneyMajor, num, pct, toMajor } from '../format';
 import { useApi } from '../hooks';
 import { Link, useTitle } from '../router';
-import type { AnalysisRun, LossReport, Pareto, StateCount } from '../types';
+import type { AnalysisRun, CycleProgress, CycleSummary, LossReport, Pareto, StateCount } from '../types';
 
 const MONTHS_SHOWN = 24;
 
 function monthsAgoStart(n: number): string {
   const now = new Date();
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - n + 1, 1)).toISOString().slice(0, 10);
-}
-
-export interface CycleSummary {
-  id: number;
-  name: string;
-  status: string;
-  periodStart: string;
-  periodEnd: string;
-  startedAt: string | null;
-}
-
-export interface CycleProgress {
-  id: number;
-  name: string;
-  status: string;
-  periodStart: string;
-  periodEnd: string;
-  holdoutShare: number;
-  currency: string;
-  offerBudget: number;
-  budgetCommitted: number;
-  targets: number;
-  holdout: number;
-  byStatus: Record<string, number>;
-  byOutcome: Record<string, number>;
-  contacted: number;
-  wonBack: number;
 }
 
 function StateCounts() {
@@ -105,9 +78,9 @@ function Losses() {
       xAxis: { type: 'category', data: periods },
       yAxis: { type: 'value', name: 'Churn rate (% per month)', axisLabel: { formatter: '{value} %' } },
       series: [
-        { name: 'Customers lost', type: 'line', data: data.rows.map((r) => +(r.customerChurnRate * 100).toFixed(3)) },
-        { name: 'Customers lost or asleep', type: 'line', data: data.rows.map((r) => +(r.churnRateWithSleeping * 100).toFixed(3)) },
-        { name: `Revenue (${cur})`, type: 'line', data: data.rows.map((r) => (r.total ? +(r.total.revenueChurnRate * 100).toFixed(3) : null)) },
+        { name: 'Customers lost', type: 'line', data: data.rows.map((r) => +((r.customerChurnRate ?? 0) * 100).toFixed(3)) },
+        { name: 'Customers lost or asleep', type: 'line', data: data.rows.map((r) => +((r.churnRateWithSleeping ?? 0) * 100).toFixed(3)) },
+        { name: `Revenue (${cur})`, type: 'line', data: data.rows.map((r) => (r.total ? +((r.total.revenueChurnRate ?? 0) * 100).toFixed(3) : null)) },
       ],
     };
     return { lossOption, churnOption };

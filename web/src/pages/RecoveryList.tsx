@@ -3,9 +3,9 @@ import { api, withQuery } from '../api';
 import { Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
 import { currencyDigits, day, money, num, pct } from '../format';
 import { useAction, useApi } from '../hooks';
-import { employeesOf, useActing } from '../acting';
+import { useActing, useEmployees } from '../acting';
 import { Link, navigate, useQueryState, useTitle } from '../router';
-import type { RecoveryItem, RecoveryList as List } from '../types';
+import type { CreatedCycle, RecoveryItem, RecoveryList as List } from '../types';
 import { ReasonSelect, SEGMENT_LABEL, SegmentSelect, TeamSelect, useTeams } from './common';
 
 const SORTS: [string, string][] = [
@@ -86,7 +86,7 @@ function Explanation({ item }: { item: RecoveryItem }) {
 function StartCycle({ filter, currency, onClose }: { filter: Record<string, string>; currency: string; onClose: () => void }) {
   const teams = useTeams();
   const { employee } = useActing();
-  const employees = employeesOf(useApi<unknown>('/api/v1/employees').data).filter((e) => e.role === 'agent' || e.role === 'executive' || e.role === 'manager' || e.id === employee?.id);
+  const employees = useEmployees().employees.filter((e) => e.role === 'agent' || e.role === 'executive' || e.role === 'manager' || e.id === employee?.id);
   const [excluded, setExcluded] = useState<Set<number>>(new Set());
   const members = employees.filter((e) => !excluded.has(e.id)).map((e) => ({ employeeId: e.id, role: e.role === 'executive' || e.role === 'manager' ? e.role : 'agent' }));
   const today = new Date().toISOString().slice(0, 10);
@@ -104,7 +104,7 @@ function StartCycle({ filter, currency, onClose }: { filter: Record<string, stri
       minExpectedValue: filter.minValue ? Number(filter.minValue) : 1,
       maxTargets: Number(form.maxTargets),
     };
-    const created = await api.post<{ id: number }>('/api/v1/cycles', {
+    const created = await api.post<CreatedCycle>('/api/v1/cycles', {
       name: form.name,
       periodStart: form.periodStart,
       periodEnd: form.periodEnd,

@@ -1,22 +1,10 @@
 /** Pieces several pages share: the reason, team and segment choices, read from the API. */
 import { useApi } from '../hooks';
+import type { Reason, Team } from '../types';
 
 export const SEGMENTS = ['true_friends', 'butterflies', 'barnacles', 'strangers'] as const;
 export const SEGMENT_LABEL: Record<string, string> = { true_friends: 'True friends', butterflies: 'Butterflies', barnacles: 'Barnacles', strangers: 'Strangers' };
 export const STATES = ['active', 'at_risk', 'sleeping', 'lost', 'won_back'] as const;
-
-export interface Reason {
-  code: string;
-  parentCode: string | null;
-  label: string;
-  description: string | null;
-}
-export interface Team {
-  id: number;
-  code: string;
-  name: string;
-  employees: number;
-}
 
 export function useReasons() {
   return useApi<{ reasons: Reason[] }>('/api/v1/reasons').data?.reasons ?? [];
