@@ -4,42 +4,8 @@ import { Badge, Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '.
 import { currencyDigits, day, money, num, pct } from '../format';
 import { useApi } from '../hooks';
 import { Link, useQueryState, useTitle } from '../router';
+import type { CustomerPage } from '../types';
 import { ReasonSelect, SEGMENT_LABEL, SegmentSelect, STATES, TeamSelect } from './common';
-
-interface CustomerRow {
-  id: number;
-  externalId: string;
-  name: string | null;
-  company: string | null;
-  email: string | null;
-  country: string | null;
-  team: string | null;
-  teamName: string | null;
-  employee: string | null;
-  employeeName: string | null;
-  state: string | null;
-  stateSince: string | null;
-  doNotContact: boolean;
-  segment: string | null;
-  pAlive: number | null;
-  clv: number | null;
-  clvCurrency: string | null;
-  clvReporting: number | null;
-  expectedValue: number | null;
-  expectedValueCurrency: string | null;
-  reasonCode: string | null;
-  reasonLabel: string | null;
-  lastOrderAt: string | null;
-}
-
-interface CustomerPage {
-  items: CustomerRow[];
-  page: number;
-  limit: number;
-  next: string | null;
-  total: { count: number; exact: boolean } | null;
-  reportingCurrency: string;
-}
 
 const LIMIT = 50;
 const FILTERS = ['q', 'state', 'segment', 'reason', 'team', 'pAliveMin', 'pAliveMax', 'clvMin', 'clvMax', 'doNotContact'] as const;
