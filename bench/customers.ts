@@ -8,6 +8,12 @@
  * sleeping, preferences (2 % do-not-contact) and three orders per scored customer. Each query goes through
  * `listCustomers` — the code the API and the CLI run, with the page's column lookups and the total counted up to
  * the default 10,000 — and prints the median and the worst of several runs.
+ *
+ * The matrix (`--suite matrix`) times every realistic combination the Customers page can ask for: each single filter
+ * (each state, each segment, a reason, a team, a P(alive) range, a CLV range, a search, do-not-contact) and pairs of
+ * them, under each sort the page offers, on its first page (with the total, as the page shows it) and on a later page
+ * by keyset cursor (page 10, without the total: the page counted it once). `--only REGEX` times just the cases whose
+ * name matches; `--reuse SCHEMA` times a base kept by an earlier `--keep` run without generating it again.
  */
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
@@ -24,8 +30,15 @@ const { values } = parseArgs({
     reuse: { type: 'string' },
     // Also time the CSV export's reads of every lost customer (minutes on a million customers).
     export: { type: 'boolean', default: false },
+    // Which parts to time: basic (the list's features one by one), matrix (filters × sorts × first/later page).
+    suite: { type: 'string', default: 'basic,matrix' },
+    only: { type: 'string' },
+    // Runs per matrix cell (the matrix has some 400 cells).
+    'matrix-runs': { type: 'string', default: '3' },
   },
 });
+const suites = new Set(values.suite.split(','));
+const only = values.only ? new RegExp(values.only, 'i') : null;
 const n = Number(values.customers);
 const runs = Number(values.runs);
 const url = benchUrl(values.url);
@@ -74,6 +87,103 @@ async function generate(): Promise<void> {
   await sql`VACUUM ANALYZE`.execute(db);
 }
 
+/**
+ * Filters × sorts: the median of the first page (with the total) and of page 10 reached by cursor (without it),
+ * one line per filter; the worst cell of all at the end.
+ */
+async function matrix(email: string): Promise<void> {
+  const matrixRuns = Number(values['matrix-runs']);
+  const sorts: [string, CustomerListQueryInput][] = [
+    ['name', { sort: 'name' }],
+    ['state', { sort: 'state' }],
+    ['p_alive', { sort: 'p_alive' }],
+    ['clv', { sort: 'clv' }],
+    ['clv asc', { sort: 'clv', order: 'asc' }],
+    ['exp.value', { sort: 'expected_value' }],
+    ['last order', { sort: 'last_order' }],
+  ];
+  const singles: [string, CustomerListQueryInput][] = [
+    ['(no filter)', {}],
+    ['state=lost', { state: 'lost' }],
+    ['state=sleeping', { state: 'sleeping' }],
+    ['state=active', { state: 'active' }],
+    ['state=at_risk', { state: 'at_risk' }],
+    ['state=won_back', { state: 'won_back' }],
+    ['state=lost,sleeping', { state: 'lost,sleeping' }],
+    ['segment=true_friends', { segment: 'true_friends' }],
+    ['segment=butterflies', { segment: 'butterflies' }],
+    ['segment=barnacles', { segment: 'barnacles' }],
+    ['segment=strangers', { segment: 'strangers' }],
+    ['reason=price', { reason: 'price' }],
+    ['reason=relocation', { reason: 'relocation' }],
+    ['team=T3', { team: 'T3' }],
+    ['employee=E9', { employee: 'E9' }],
+    ['P(alive) 0.2–0.4', { pAliveMin: 0.2, pAliveMax: 0.4 }],
+    ['P(alive) ≥ 0.9', { pAliveMin: 0.9 }],
+    ['CLV ≥ 1,000 EUR', { clvMin: 100_000 }],
+    ['CLV 100–200 EUR', { clvMin: 10_000, clvMax: 20_000 }],
+    ['search "anna"', { q: 'anna' }],
+    ['search "anna b"', { q: 'anna b' }],
+    ['search "sch"', { q: 'sch' }],
+    ['search e-mail', { q: email }],
+    ['do-not-contact', { doNotContact: true }],
+    ['may be contacted', { doNotContact: false }],
+  ];
+  const pairs: [string, CustomerListQueryInput][] = [
+    ['lost + true_friends', { state: 'lost', segment: 'true_friends' }],
+    ['sleeping + strangers', { state: 'sleeping', segment: 'strangers' }],
+    ['lost + reason=price', { state: 'lost', reason: 'price' }],
+    ['lost + team=T3', { state: 'lost', team: 'T3' }],
+    ['won_back + team=T3', { state: 'won_back', team: 'T3' }],
+    ['active + P(alive) ≥ 0.9', { state: 'active', pAliveMin: 0.9 }],
+    ['lost + P(alive) 0.2–0.4', { state: 'lost', pAliveMin: 0.2, pAliveMax: 0.4 }],
+    ['lost + CLV ≥ 1,000 EUR', { state: 'lost', clvMin: 100_000 }],
+    ['lost + search "anna"', { state: 'lost', q: 'anna' }],
+    ['lost,sleeping + may be contacted', { state: 'lost,sleeping', doNotContact: false }],
+    ['true_friends + team=T3', { segment: 'true_friends', team: 'T3' }],
+    ['true_friends + reason=price', { segment: 'true_friends', reason: 'price' }],
+    ['true_friends + CLV ≥ 1,000 EUR', { segment: 'true_friends', clvMin: 100_000 }],
+    ['reason=price + team=T3', { reason: 'price', team: 'T3' }],
+    ['team=T3 + P(alive) 0.2–0.4', { team: 'T3', pAliveMin: 0.2, pAliveMax: 0.4 }],
+    ['team=T3 + search "anna"', { team: 'T3', q: 'anna' }],
+    ['P(alive) 0.2–0.4 + CLV ≥ 1,000', { pAliveMin: 0.2, pAliveMax: 0.4, clvMin: 100_000 }],
+    ['do-not-contact + lost', { doNotContact: true, state: 'lost' }],
+    ['do-not-contact + employee=E9', { doNotContact: true, employee: 'E9' }],
+  ];
+  const cell = 11;
+  const width = 34;
+  console.log(`\nmatrix: median ms of ${matrixRuns} runs — first page with the total / page 10 by keyset cursor (limit 50); total: = counted, > at least, ~ estimate`);
+  console.log(`${'filter'.padEnd(width)}${sorts.map(([s]) => s.padStart(cell)).join('')}   total`);
+  const all: { name: string; ms: number }[] = [];
+  for (const [fname, filter] of [...singles, ...pairs]) {
+    const line: string[] = [];
+    let total = '';
+    for (const [sname, sort] of sorts) {
+      const name = `${fname} | ${sname}`;
+      if (only && !only.test(name)) {
+        line.push('-'.padStart(cell));
+        continue;
+      }
+      const query = { limit: 50, ...filter, ...sort };
+      const first = await listCustomers(database, query);
+      const t1 = await time(matrixRuns, () => listCustomers(database, query));
+      let after = first.next;
+      for (let p = 2; p < 10 && after; p++) after = (await listCustomers(database, { ...query, countLimit: 0, after })).next;
+      const t2 = after ? await time(matrixRuns, () => listCustomers(database, { ...query, countLimit: 0, after: after! })) : null;
+      all.push({ name: `${name} (first)`, ms: t1.median }, ...(t2 ? [{ name: `${name} (page 10)`, ms: t2.median }] : []));
+      line.push(`${t1.median.toFixed(0)}/${t2 ? t2.median.toFixed(0) : '-'}`.padStart(cell));
+      if (first.total) total = `${{ counted: '=', at_least: '>', estimate: '~' }[first.total.basis]}${fmtN(first.total.count)}`;
+    }
+    console.log(`${fname.padEnd(width)}${line.join('')}   ${total}`);
+  }
+  if (all.length === 0) return;
+  all.sort((a, b) => b.ms - a.ms);
+  const over = all.filter((c) => c.ms >= 300);
+  console.log(`\n${all.length} cells; median ${all[Math.floor(all.length / 2)]!.ms.toFixed(0)} ms; ${over.length} at 300 ms or more; slowest:`);
+  for (const c of all.slice(0, 8)) console.log(`  ${c.ms.toFixed(0).padStart(6)} ms  ${c.name}`);
+}
+const fmtN = (x: number) => Number(x).toLocaleString('en-US');
+
 try {
   const t0 = performance.now();
   if (!values.reuse) await generate();
@@ -118,20 +228,25 @@ try {
     ['search "anna" sorted by p_alive', { q: 'anna', sort: 'p_alive' }],
     ['search contains "mann" (a scan, on request)', { q: 'mann', match: 'contains' }],
   ];
-  console.log(`${'query (limit 50, total counted up to 10,000)'.padEnd(46)} ${'median ms'.padStart(10)} ${'max ms'.padStart(8)}`);
-  for (const [name, query] of cases) {
-    const first = await listCustomers(database, { limit: 50, ...query });
-    const t = await time(runs, () => listCustomers(database, { limit: 50, ...query }));
-    const total = first.total ? `${{ counted: '', at_least: '>', estimate: '~' }[first.total.basis]}${fmt(first.total.count)}` : '-';
-    console.log(`${timingLine(name, t)}   ${first.items.length} rows, total ${total}`);
+  if (suites.has('basic')) {
+    console.log(`${'query (limit 50, total counted up to 10,000)'.padEnd(46)} ${'median ms'.padStart(10)} ${'max ms'.padStart(8)}`);
+    for (const [name, query] of cases) {
+      if (only && !only.test(name)) continue;
+      const first = await listCustomers(database, { limit: 50, ...query });
+      const t = await time(runs, () => listCustomers(database, { limit: 50, ...query }));
+      const total = first.total ? `${{ counted: '', at_least: '>', estimate: '~' }[first.total.basis]}${fmt(first.total.count)}` : '-';
+      console.log(`${timingLine(name, t)}   ${first.items.length} rows, total ${total}`);
+    }
+    // Keyset paging deep into a sort: walk 200 pages by cursor, then time the next page.
+    for (const query of [{}, { sort: 'p_alive' }, { sort: 'expected_value' }] as CustomerListQueryInput[]) {
+      if (only && !only.test(`keyset page 202 (${query.sort ?? 'name'})`)) continue;
+      let after = (await listCustomers(database, { limit: 50, ...query })).next;
+      for (let p = 0; p < 200 && after; p++) after = (await listCustomers(database, { limit: 50, countLimit: 0, ...query, after })).next;
+      const t = await time(runs, () => listCustomers(database, { limit: 50, ...query, after: after! }));
+      console.log(timingLine(`keyset page 202 (${query.sort ?? 'name'})`, t));
+    }
   }
-  // Keyset paging deep into a sort: walk 200 pages by cursor, then time the next page.
-  for (const query of [{}, { sort: 'p_alive' }, { sort: 'expected_value' }] as CustomerListQueryInput[]) {
-    let after = (await listCustomers(database, { limit: 50, ...query })).next;
-    for (let p = 0; p < 200 && after; p++) after = (await listCustomers(database, { limit: 50, countLimit: 0, ...query, after })).next;
-    const t = await time(runs, () => listCustomers(database, { limit: 50, ...query, after: after! }));
-    console.log(timingLine(`keyset page 202 (${query.sort ?? 'name'})`, t));
-  }
+  if (suites.has('matrix')) await matrix(someone.email!);
   // The CSV export's reads: every lost customer in batches of 1,000.
   if (values.export) {
     const e0 = performance.now();

@@ -123,7 +123,7 @@ describeEachEngine('customer list', (engine) => {
     expect(byCursor).toEqual(expectedOrder(matching, 'expected_value', true, conversion));
   });
 
-  it('reads the same pages with the filters applied first as by walking the sort index', async () => {
+  it('reads the same pages with the filters applied first as by walking the sort index, and picks one by the expected matches', async () => {
     const someTeam = all.find((i) => i.team !== null)!.team!;
     const queries = [
       { state: ['lost' as const], sort: 'clv' as const },
@@ -132,13 +132,34 @@ describeEachEngine('customer list', (engine) => {
       { team: someTeam, sort: 'name' as const },
       { state: ['sleeping' as const], sort: 'lost_since' as const, order: 'desc' as const },
     ];
+    // Walking: never filters first, and a budget no walk of the demo outruns.
+    const walk = { filtersFirstBelow: -1, walkBudgetMs: 60_000 };
     for (const query of queries) {
-      const walked = await listCustomers(database, { ...query, limit: 15, page: 2 });
+      const walked = await listCustomers(database, { ...query, limit: 15, page: 2 }, walk);
       const filtered = await listCustomers(database, { ...query, limit: 15, page: 2 }, { walkBudgetMs: 0 });
+      // The demo's few hundred customers are fewer than FILTERS_FIRST_BELOW: by default the filters go first.
+      const chosen = await listCustomers(database, { ...query, limit: 15, page: 2 });
       expect(walked.items.length, JSON.stringify(query)).toBeGreaterThan(0);
       expect(filtered.items.map((i) => i.id), JSON.stringify(query)).toEqual(walked.items.map((i) => i.id));
+      expect(chosen.items.map((i) => i.id), JSON.stringify(query)).toEqual(walked.items.map((i) => i.id));
       const next = await listCustomers(database, { ...query, limit: 15, after: walked.next! }, { walkBudgetMs: 0 });
-      expect(next.items.map((i) => i.id)).toEqual((await listCustomers(database, { ...query, limit: 15, after: walked.next! })).items.map((i) => i.id));
+      expect(next.items.map((i) => i.id)).toEqual((await listCustomers(database, { ...query, limit: 15, after: walked.next! }, walk)).items.map((i) => i.id));
+    }
+    // Every sort, filtered, walked and filters first alike, page after page by cursor (several parts per rank: CLV
+    // per currency, lost and sleeping; ranks of customers without a value).
+    for (const sort of CUSTOMER_SORTS) {
+      const query: CustomerListQueryInput = { sort, team: someTeam, state: 'lost,sleeping,active' };
+      let afterWalked: string | undefined;
+      let afterFiltered: string | undefined;
+      for (let page = 0; page < 4; page++) {
+        const walked = await listCustomers(database, { ...query, limit: 9, ...(afterWalked ? { after: afterWalked } : {}) }, walk);
+        const filtered = await listCustomers(database, { ...query, limit: 9, ...(afterFiltered ? { after: afterFiltered } : {}) }, { walkBudgetMs: 0 });
+        expect(filtered.items.map((i) => i.id), `${sort} page ${page + 1}`).toEqual(walked.items.map((i) => i.id));
+        expect(filtered.next).toEqual(walked.next);
+        if (!walked.next) break;
+        afterWalked = walked.next;
+        afterFiltered = filtered.next!;
+      }
     }
   });
 
@@ -147,6 +168,7 @@ describeEachEngine('customer list', (engine) => {
     const someEmployee = all.find((i) => i.employee !== null)!.employee!;
     const clvSorted = all.filter((i) => i.clvReporting !== null).map((i) => i.clvReporting!).sort((a, b) => a - b);
     const clvMedian = clvSorted[Math.floor(clvSorted.length / 2)]!;
+    const exactClv = all.find((i) => i.clv !== null && i.clvCurrency === conversion.reportingCurrency)!.clv!;
     const cases: [CustomerListQueryInput, (i: CustomerListItem) => boolean][] = [
       [{ state: 'lost' }, (i) => i.state === 'lost'],
       [{ state: 'lost,sleeping' }, (i) => i.state === 'lost' || i.state === 'sleeping'],
@@ -156,6 +178,8 @@ describeEachEngine('customer list', (engine) => {
       [{ employee: someEmployee }, (i) => i.employee === someEmployee],
       [{ pAliveMin: 0.2, pAliveMax: 0.8 }, (i) => i.pAlive !== null && i.pAlive >= 0.2 && i.pAlive <= 0.8],
       [{ clvMin: clvMedian }, (i) => i.clvReporting !== null && i.clv! * Number(conversion.rateOf(i.clvCurrency)!.factor) >= clvMedian],
+      // Both bounds inclusive, exactly: a CLV in the reporting currency equal to the bounds.
+      [{ clvMin: exactClv, clvMax: exactClv }, (i) => i.clv !== null && conversion.rateOf(i.clvCurrency) !== undefined && i.clv * Number(conversion.rateOf(i.clvCurrency)!.factor) === exactClv],
       [{ doNotContact: true }, (i) => i.doNotContact],
       [{ doNotContact: 'false' }, (i) => !i.doNotContact],
       [
@@ -173,6 +197,28 @@ describeEachEngine('customer list', (engine) => {
       // On a later page the total is counted, not inferred from the page.
       const second = await listCustomers(database, { ...query, limit: 5, page: 2 });
       expect(second.total, JSON.stringify(query)).toEqual({ count: expected.length, exact: true, basis: 'counted' });
+    }
+  });
+
+  it('sorts a P(alive) or CLV range by its own value, from the bound on', async () => {
+    const clvSorted = all.filter((i) => i.clvReporting !== null).map((i) => i.clvReporting!).sort((a, b) => a - b);
+    const lo = clvSorted[Math.floor(clvSorted.length / 4)]!;
+    const hi = clvSorted[Math.floor((clvSorted.length * 3) / 4)]!;
+    const converted = (i: CustomerListItem) => (i.clv !== null && conversion.rateOf(i.clvCurrency) ? i.clv * Number(conversion.rateOf(i.clvCurrency)!.factor) : null);
+    const cases: [CustomerListQueryInput & { sort: 'p_alive' | 'clv' }, (i: CustomerListItem) => boolean][] = [
+      [{ pAliveMin: 0.2, pAliveMax: 0.6, sort: 'p_alive' }, (i) => i.pAlive !== null && i.pAlive >= 0.2 && i.pAlive <= 0.6],
+      [{ pAliveMin: 0.5, sort: 'p_alive', order: 'asc' }, (i) => i.pAlive !== null && i.pAlive >= 0.5],
+      [{ clvMin: lo, clvMax: hi, sort: 'clv' }, (i) => converted(i) !== null && converted(i)! >= lo && converted(i)! <= hi],
+      [{ clvMax: hi, sort: 'clv', order: 'asc' }, (i) => converted(i) !== null && converted(i)! <= hi],
+    ];
+    for (const [query, matches] of cases) {
+      const expected = expectedOrder(all.filter(matches), query.sort, (query.order ?? 'desc') === 'desc', conversion);
+      expect(expected.length, JSON.stringify(query)).toBeGreaterThan(20);
+      const { byOffset, byCursor } = await walk(database, query, 17);
+      expect(byCursor, JSON.stringify(query)).toEqual(expected);
+      expect(byOffset, JSON.stringify(query)).toEqual(expected);
+      const filtered = await listCustomers(database, { ...query, limit: 1000 }, { walkBudgetMs: 0 });
+      expect(filtered.items.map((i) => i.id)).toEqual(expected);
     }
   });
 

@@ -7,7 +7,9 @@
  * (the pattern of the prioritised recovery list, src/analyse/recovery.ts): each sort is a sequence of *parts*,
  * each an ordered index walk over the table that holds the sort key (joined to `customers c` only when a filter
  * reads the customer's row), with the filters as conditions on the customer id that PostgreSQL probes per row
- * (or hashes, when it judges a filter selective).
+ * (or hashes, when it judges a filter selective); each probe reads one index only (migration 0013).
+ * Filters that the planner expects to match few customers are applied first instead (their matches, each one's key
+ * read by customer id, then sorted), as are filters whose walk outruns WALK_BUDGET_MS on PostgreSQL.
  * Parts of one rank are merged (the CLVs of each currency, converted); ranks follow each other — the customers
  * without a value for the key (no state, no score, no order) are the last rank, so they come last in both
  * directions, and their part is only read once the earlier ranks are exhausted.
@@ -111,6 +113,12 @@ interface Part {
 
 interface SortContext {
   runId: number | null;
+  /**
+   * The P(alive) and CLV filters, also put on the walk of their own sort: the index range then starts at the bound
+   * instead of passing every customer above it (P(alive) 0.2–0.4 sorted by P(alive) descending).
+   */
+  pAlive: { min?: number | undefined; max?: number | undefined };
+  clv: { min?: number | undefined; max?: number | undefined };
   conversion: Conversion;
   states: readonly LifecycleState[] | undefined;
   db: Database['db'];
@@ -142,8 +150,8 @@ const NAME_KEY = sql`lower(coalesce(c.name, '')) COLLATE "C"`;
 const CUSTOMERS = sql`customers c`;
 const joined = (table: string) => ({ table });
 /**
- * The driving table with `c` — the customer — joined only when a filter reads the customer's row (search, team,
- * employee). Otherwise `c.id` is just the driver's customer_id: probing customers' primary key for every row
+ * The driving table with `c` — the customer — joined only when a filter reads the customer's row (the search).
+ * Otherwise `c.id` is just the driver's customer_id: probing customers' primary key for every row
  * walked would cost more than the walk (a deep page of a million customers reads thousands of rows).
  */
 function fromClause(from: Part['from'], customerRow: boolean): Frag {
@@ -194,7 +202,17 @@ async function partsOf(sort: CustomerSort, desc: boolean, ctx: SortContext): Pro
     case 'p_alive': {
       if (ctx.runId === null) return [{ rank: 0, from: CUSTOMERS, where: [], key: null, id: sql`c.id` }];
       return [
-        { rank: 0, from: joined('customer_scores'), where: [sql`d.analysis_run_id = ${ctx.runId}`], key: { expr: sql`d.p_alive`, type: 'float' }, id: sql`d.customer_id` },
+        {
+          rank: 0,
+          from: joined('customer_scores'),
+          where: [
+            sql`d.analysis_run_id = ${ctx.runId}`,
+            ...(ctx.pAlive.min !== undefined ? [sql`d.p_alive >= ${ctx.pAlive.min}`] : []),
+            ...(ctx.pAlive.max !== undefined ? [sql`d.p_alive <= ${ctx.pAlive.max}`] : []),
+          ],
+          key: { expr: sql`d.p_alive`, type: 'float' },
+          id: sql`d.customer_id`,
+        },
         { rank: 1, from: CUSTOMERS, where: [noRow('customer_scores', sql`x.analysis_run_id = ${ctx.runId}`)], key: null, id: sql`c.id` },
       ];
     }
@@ -211,7 +229,7 @@ async function partsOf(sort: CustomerSort, desc: boolean, ctx: SortContext): Pro
         return {
           rank: 0,
           from: joined('customer_scores'),
-          where: [sql`d.analysis_run_id = ${runId}`, sql`d.currency = ${cur}::char(3)`],
+          where: [sql`d.analysis_run_id = ${runId}`, sql`d.currency = ${cur}::char(3)`, ...clvBounds(ctx.conversion.rateOf(cur)!.factor, ctx.clv.min, ctx.clv.max, sql`d.clv`)],
           key: {
             expr: sql`(d.clv * ${factor}::numeric)`,
             type: 'numeric',
@@ -271,12 +289,32 @@ interface Filters {
   customerRow: boolean;
 }
 
+/** ⌈a / b⌉ and ⌊a / b⌋ for b > 0 (BigInt division truncates toward zero). */
+const ceilDiv = (a: bigint, b: bigint) => (a >= 0n ? (a + b - 1n) / b : -(-a / b));
+const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+
+/**
+ * The CLV filter (reporting currency) as bounds on the stored amount of one currency: clv × factor ≥ min is
+ * clv ≥ ⌈min / factor⌉ for the integer clv, computed exactly — a range the CLV indexes answer and the planner can
+ * estimate (a product it could do neither with).
+ */
+function clvBounds(factor: string, min: number | undefined, max: number | undefined, column: Frag): Frag[] {
+  const [whole, fraction = ''] = factor.split('.');
+  const units = BigInt(whole! + fraction);
+  const scale = 10n ** BigInt(fraction.length);
+  return [
+    min !== undefined ? sql`${column} >= ${ceilDiv(BigInt(min) * scale, units).toString()}::bigint` : null,
+    max !== undefined ? sql`${column} <= ${floorDiv(BigInt(max) * scale, units).toString()}::bigint` : null,
+  ].filter((b) => b !== null);
+}
+
 /** Escapes LIKE wildcards so a search for "50%" finds "50%" (backslash is LIKE's default escape). */
 const likePrefix = (q: string) => q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`) + '%';
 
 async function buildFilters(db: Database['db'], q: CustomerListQuery, runId: number | null, conversion: Conversion): Promise<Filters> {
   const conditions: Frag[] = [];
-  const customerRow = q.q !== undefined || q.team !== undefined || q.employee !== undefined;
+  // Only the search reads the customer's row; team and employee are probes of their (team_id, id) indexes.
+  const customerRow = q.q !== undefined;
   if (q.q !== undefined) {
     if (q.match === 'prefix') {
       // The expressions of the search indexes (migration 0010), so each alternative is an index range.
@@ -292,12 +330,12 @@ async function buildFilters(db: Database['db'], q: CustomerListQuery, runId: num
   if (q.team !== undefined) {
     const team = await db.selectFrom('teams').select('id').where('code', '=', q.team).executeTakeFirst();
     if (!team) throw new CustomersError('unknown_team', `no team with code "${q.team}"`);
-    conditions.push(sql`c.team_id = ${Number(team.id)}`);
+    conditions.push(sql`EXISTS (SELECT 1 FROM customers t WHERE t.team_id = ${Number(team.id)} AND t.id = c.id)`);
   }
   if (q.employee !== undefined) {
     const employee = await db.selectFrom('employees').select('id').where('code', '=', q.employee).executeTakeFirst();
     if (!employee) throw new CustomersError('unknown_employee', `no employee with code "${q.employee}"`);
-    conditions.push(sql`c.employee_id = ${Number(employee.id)}`);
+    conditions.push(sql`EXISTS (SELECT 1 FROM customers t WHERE t.employee_id = ${Number(employee.id)} AND t.id = c.id)`);
   }
   if (q.state !== undefined) {
     conditions.push(q.state.length === 0 ? sql`FALSE` : sql`EXISTS (SELECT 1 FROM customer_states s WHERE s.customer_id = c.id AND s.state IN (${sql.join(q.state)}))`);
@@ -321,15 +359,13 @@ async function buildFilters(db: Database['db'], q: CustomerListQuery, runId: num
   }
   if (q.clvMin !== undefined || q.clvMax !== undefined) {
     // In the reporting currency at the current rates; a currency without a rate has no converted CLV and never passes.
-    const factor = sql`(CASE s.currency ${sql.join(
-      conversion.applied.map((a) => sql`WHEN ${a.currency} THEN ${a.factor}::numeric`),
-      sql` `,
-    )} END)`;
-    const bounds = [q.clvMin !== undefined ? sql`s.clv * ${factor} >= ${q.clvMin}` : null, q.clvMax !== undefined ? sql`s.clv * ${factor} <= ${q.clvMax}` : null].filter((b) => b !== null);
+    const ranges = conversion.applied.map(
+      (a) => sql`(s.currency = ${a.currency}::char(3) AND ${sql.join(clvBounds(a.factor, q.clvMin, q.clvMax, sql`s.clv`), sql` AND `)})`,
+    );
     conditions.push(
-      runId === null
+      runId === null || ranges.length === 0
         ? sql`FALSE`
-        : sql`EXISTS (SELECT 1 FROM customer_scores s WHERE s.analysis_run_id = ${runId} AND s.customer_id = c.id AND ${sql.join(bounds, sql` AND `)})`,
+        : sql`EXISTS (SELECT 1 FROM customer_scores s WHERE s.analysis_run_id = ${runId} AND s.customer_id = c.id AND (${sql.join(ranges, sql` OR `)}))`,
     );
   }
   if (q.doNotContact !== undefined) {
@@ -380,15 +416,46 @@ interface KeyedRow {
   sort_key: string | null;
 }
 
-/** The rows of one rank, in order, after the cursor when it lies in this rank: at most `n`. */
 /**
  * How long an index walk may take before the filters are applied first instead (PostgreSQL). A walk in sort order
  * is fastest when many rows match; when few do, and their rows are not where the walk starts (lost customers are
  * rarely among the order customers the CLV index is full of), it reads most of the index probing each row — then
- * computing the matches first and sorting just them is faster by orders of magnitude.
+ * computing the matches first and sorting just them is faster. The budget is generous: a walk that finds its page
+ * takes 10–100 ms on a million customers (index-only probes, migration 0013), and falling back costs far more
+ * than finishing it would on a busy machine; walks that cannot finish are mostly recognised beforehand
+ * (FILTERS_FIRST_BELOW).
  */
-export const WALK_BUDGET_MS = 150;
+export const WALK_BUDGET_MS = 250;
 
+/**
+ * Filters the planner expects to match at most this many customers are applied first without trying the walk: the
+ * matches come from the filters' own indexes and each one's sort key is read by primary key, which costs less than
+ * a walk that has to pass thousands of rows to find a few matches (and the walk budget it would waste).
+ */
+export const FILTERS_FIRST_BELOW = 5_000;
+
+/**
+ * Settings of every statement that reads a page or counts (PostgreSQL), local to its transaction. Parallel workers
+ * cost more to start than these queries take (a LIMIT 51 walk waited 300 ms for its workers on a busy 2-core
+ * machine), and JIT compilation likewise.
+ */
+async function listSettings(trx: Database['db'], timeoutMs: number | null): Promise<void> {
+  await sql`SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true),
+                   set_config('statement_timeout', ${String(timeoutMs ?? 0)}, true)`.execute(trx);
+}
+
+/** Runs a list statement on PostgreSQL with listSettings (and a timeout), as it is on PGlite. */
+async function runListStatement<T>(database: Database, statement: RawBuilder<T>, timeoutMs: number | null = null): Promise<T[]> {
+  if (database.engine !== 'postgresql') return (await statement.execute(database.db)).rows;
+  return database.db.transaction().execute(async (trx) => {
+    await listSettings(trx, timeoutMs);
+    return (await statement.execute(trx)).rows;
+  });
+}
+
+const isTimeout = (error: unknown) => (error as { code?: string }).code === '57014';
+
+/** The rows of one rank, in order, after the cursor when it lies in this rank: at most `n`. */
 async function readRank(
   database: Database,
   parts: Part[],
@@ -396,14 +463,20 @@ async function readRank(
   desc: boolean,
   cursor: Cursor | null,
   n: number,
+  strategy: 'walk' | 'filters_first',
   walkBudgetMs = WALK_BUDGET_MS,
 ): Promise<KeyedRow[]> {
   const dir = desc ? sql`DESC` : sql`ASC`;
-  /** The rank's statement; `filtersFirst`: the filters as a materialised set of matching ids instead of per-row checks. */
+  /**
+   * The rank's statement. Walking: each part in the order of its index, the filters checked per row, stopping after
+   * n. Filters first: each part's matches computed as a whole — the planner joins the filters' indexes and the part's
+   * table as their sizes suggest (a few matches: probed by primary key; many: hashed) — then only they are sorted.
+   */
   const statement = (filtersFirst: boolean) => {
-    const queries = parts.map((part) => {
+    const ctes: Frag[] = [];
+    const queries = parts.map((part, i) => {
       const idDir = part.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
-      const where = [...part.where, ...(filtersFirst ? [sql`${part.id} IN (SELECT id FROM matching)`] : filters.conditions)];
+      const where = [...part.where, ...filters.conditions];
       if (cursor && cursor.rank === part.rank) {
         if (part.key && cursor.key !== null) {
           const k = castKey(cursor.key, part.key.type);
@@ -420,38 +493,42 @@ async function readRank(
           where.push(desc ? sql`${part.id} < ${cursor.id}` : sql`${part.id} > ${cursor.id}`);
         }
       }
-      const keyDir = part.key?.descNullsLast ? (desc ? sql`DESC NULLS LAST` : sql`ASC NULLS FIRST`) : dir;
-      const order = part.key ? sql`${part.key.indexOrder ?? part.key.expr} ${keyDir}, ${part.id} ${idDir}` : sql`${part.id} ${dir}`;
       const keyed = part.key ? keyText(part.key) : sql`NULL::text`;
       const typed = part.key ? part.key.expr : sql`NULL`;
-      return sql`SELECT ${part.id} AS customer_id, ${keyed} AS sort_key, ${typed} AS k
-                 FROM ${fromClause(part.from, filters.customerRow)} WHERE ${where.length ? sql.join(where, sql` AND `) : sql`TRUE`}
-                 ORDER BY ${order} LIMIT ${n}`;
+      const select = sql`SELECT ${part.id} AS customer_id, ${keyed} AS sort_key, ${typed} AS k
+                         FROM ${fromClause(part.from, filters.customerRow)} WHERE ${where.length ? sql.join(where, sql` AND `) : sql`TRUE`}`;
+      if (filtersFirst) {
+        // Materialised: the sort below cannot be satisfied by walking an index, so the matches are planned as a whole.
+        const name = sql.raw(`m${i}`);
+        ctes.push(sql`${name} AS MATERIALIZED (${select})`);
+        const outerKey = part.key ? (part.key.type === 'text' ? sql`k COLLATE "C" ${dir}, ` : sql`k ${dir}, `) : sql``;
+        return sql`SELECT customer_id, sort_key, k FROM ${name} ORDER BY ${outerKey}customer_id ${idDir} LIMIT ${n}`;
+      }
+      const keyDir = part.key?.descNullsLast ? (desc ? sql`DESC NULLS LAST` : sql`ASC NULLS FIRST`) : dir;
+      const order = part.key ? sql`${part.key.indexOrder ?? part.key.expr} ${keyDir}, ${part.id} ${idDir}` : sql`${part.id} ${dir}`;
+      return sql`${select} ORDER BY ${order} LIMIT ${n}`;
     });
-    const matching = filtersFirst ? sql`WITH matching AS MATERIALIZED (SELECT c.id FROM customers c WHERE ${sql.join(filters.conditions, sql` AND `)}) ` : sql``;
-    if (queries.length === 1) return sql<KeyedRow>`${matching}${queries[0]!}`;
+    const withClause = ctes.length ? sql`WITH ${sql.join(ctes, sql`, `)} ` : sql``;
+    if (queries.length === 1) return sql<KeyedRow>`${withClause}${queries[0]!}`;
     // Several parts of one rank (CLV per currency, lost and sleeping): each stops after n rows, merged here.
     const first = parts[0]!;
     const idDir = first.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
     const outerKey = first.key ? (first.key.type === 'text' ? sql`u.k COLLATE "C" ${dir}, ` : sql`u.k ${dir}, `) : sql``;
-    return sql<KeyedRow>`${matching}
+    return sql<KeyedRow>`${withClause}
       SELECT u.customer_id, u.sort_key FROM (${sql.join(queries.map((q) => sql`(${q})`), sql` UNION ALL `)}) u
       ORDER BY ${outerKey}u.customer_id ${idDir} LIMIT ${n}`;
   };
-  if (filters.conditions.length === 0) return (await statement(false).execute(database.db)).rows;
-  // A budget of 0: filters first, without trying the walk (on any engine).
-  if (walkBudgetMs <= 0) return (await statement(true).execute(database.db)).rows;
+  if (filters.conditions.length === 0) return runListStatement(database, statement(false));
+  // Few matches expected, or a budget of 0 (tests, on any engine): filters first, without trying the walk.
+  if (strategy === 'filters_first' || walkBudgetMs <= 0) return runListStatement(database, statement(true));
   // PGlite holds small bases and has no statement timeout to race with.
-  if (database.engine !== 'postgresql') return (await statement(false).execute(database.db)).rows;
+  if (database.engine !== 'postgresql') return runListStatement(database, statement(false));
   try {
-    return await database.db.transaction().execute(async (trx) => {
-      await sql.raw(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(walkBudgetMs))}`).execute(trx);
-      return (await statement(false).execute(trx)).rows;
-    });
+    return await runListStatement(database, statement(false), Math.max(1, Math.round(walkBudgetMs)));
   } catch (error) {
-    // 57014: canceled by the statement timeout — the walk reads too much for these filters. Anything else fails.
-    if ((error as { code?: string }).code !== '57014') throw error;
-    return (await statement(true).execute(database.db)).rows;
+    // Canceled by the statement timeout: the walk reads too much for these filters. Anything else fails.
+    if (!isTimeout(error)) throw error;
+    return runListStatement(database, statement(true));
   }
 }
 
@@ -459,10 +536,14 @@ async function readRank(
 export interface ListTuning {
   /** Milliseconds the index walk may take before the filters go first (0: filters first at once). */
   walkBudgetMs?: number;
+  /** Filters expected to match at most this many customers go first without a walk (-1: always walk first). */
+  filtersFirstBelow?: number;
 }
 
 interface Context {
   walkBudgetMs: number;
+  /** How each rank is read: walking the sort's index, or the filters' matches first (few expected). */
+  strategy: 'walk' | 'filters_first';
   q: CustomerListQuery;
   desc: boolean;
   runId: number | null;
@@ -480,8 +561,20 @@ async function prepare(database: Database, input: CustomerListQueryInput, tuning
   const runId = run ? Number(run.id) : null;
   const conversion = await loadConversion(db);
   const filters = await buildFilters(db, q, runId, conversion);
-  const parts = await partsOf(q.sort, desc, { runId, conversion, states: q.state, db });
-  return { walkBudgetMs: tuning.walkBudgetMs ?? WALK_BUDGET_MS, q, desc, runId, runAsOf: run?.calibration_end ?? null, conversion, filters, parts };
+  const parts = await partsOf(q.sort, desc, { runId, conversion, states: q.state, db, pAlive: { min: q.pAliveMin, max: q.pAliveMax }, clv: { min: q.clvMin, max: q.clvMax } });
+  const below = tuning.filtersFirstBelow ?? FILTERS_FIRST_BELOW;
+  const strategy = filters.conditions.length > 0 && below >= 0 && (await estimateMatches(database, filters)) <= below ? 'filters_first' : 'walk';
+  return { walkBudgetMs: tuning.walkBudgetMs ?? WALK_BUDGET_MS, strategy, q, desc, runId, runAsOf: run?.calibration_end ?? null, conversion, filters, parts };
+}
+
+/** The planner's estimate of the customers matching the filters (from its statistics: nothing is read). */
+async function estimateMatches(database: Database, filters: Filters): Promise<number> {
+  const where = filters.conditions.length ? sql.join(filters.conditions, sql` AND `) : sql`TRUE`;
+  const { rows } = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] | string }>`EXPLAIN (FORMAT JSON) SELECT 1 FROM customers c WHERE ${where}`.execute(database.db);
+  const plan = rows[0]?.['QUERY PLAN'];
+  // node-postgres parses the json column; PGlite's bridge may hand it over as text.
+  const parsed = typeof plan === 'string' ? (JSON.parse(plan) as [{ Plan: { 'Plan Rows': number } }]) : plan;
+  return Math.round(Number(parsed?.[0].Plan['Plan Rows'] ?? 0));
 }
 
 /** `limit` customer ids of the list after skipping `offset` (or after the cursor), plus one to tell if more follow. */
@@ -492,7 +585,7 @@ async function readIds(database: Database, ctx: Context, cursor: Cursor | null, 
   let need = limit + 1;
   for (const rank of ranks) {
     if (cursor && rank < cursor.rank) continue;
-    const rows = await readRank(database, ctx.parts.filter((p) => p.rank === rank), ctx.filters, ctx.desc, cursor, skip + need, ctx.walkBudgetMs);
+    const rows = await readRank(database, ctx.parts.filter((p) => p.rank === rank), ctx.filters, ctx.desc, cursor, skip + need, ctx.strategy, ctx.walkBudgetMs);
     // Fewer rows than asked for: the rank is exhausted, and the rest of the page comes from the next one.
     if (rows.length <= skip) {
       skip -= rows.length;
@@ -601,17 +694,11 @@ async function countMatches(database: Database, filters: Filters, cap: number): 
   const counted = (n: number): Total => (n > cap ? { count: cap, exact: false, basis: 'at_least' } : { count: n, exact: true, basis: 'counted' });
   if (database.engine !== 'postgresql') return counted(Number((await count.execute(database.db)).rows[0]?.n ?? 0));
   try {
-    const n = await database.db.transaction().execute(async (trx) => {
-      await sql.raw(`SET LOCAL statement_timeout = ${COUNT_BUDGET_MS}`).execute(trx);
-      return Number((await count.execute(trx)).rows[0]?.n ?? 0);
-    });
-    return counted(n);
+    return counted(Number((await runListStatement(database, count, COUNT_BUDGET_MS))[0]?.n ?? 0));
   } catch (error) {
-    // 57014: canceled by the statement timeout. Anything else is a real failure.
-    if ((error as { code?: string }).code !== '57014') throw error;
-    const { rows } = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`EXPLAIN (FORMAT JSON) SELECT 1 FROM customers c WHERE ${where}`.execute(database.db);
-    const estimate = Math.round(Number(rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0));
-    return { count: Math.min(estimate, cap), exact: false, basis: 'estimate' };
+    // Canceled by the statement timeout. Anything else is a real failure.
+    if (!isTimeout(error)) throw error;
+    return { count: Math.min(await estimateMatches(database, filters), cap), exact: false, basis: 'estimate' };
   }
 }
 

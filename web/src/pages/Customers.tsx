@@ -22,6 +22,15 @@ const COLUMNS: [string, string | null][] = [
 ];
 const NUMERIC = new Set(['p_alive', 'clv', 'expected_value']);
 
+/**
+ * The total as the API gives it: counted, a lower bound (counting stops at countLimit), or — when counting every
+ * match would take longer than the page itself — the database's estimate, which must not pass for a count.
+ */
+function totalText(total: NonNullable<CustomerPage['total']>): string {
+  if (total.basis === 'estimate') return `about ${num(total.count)} customers (estimated)`;
+  return `${total.exact ? '' : 'more than '}${num(total.count)} customers`;
+}
+
 /** A text field that applies its value after typing pauses (search) or on leaving it (bounds). */
 function Field({ label, value, onApply, type = 'text', width, placeholder, debounce = 0 }: { label: string; value: string; onApply: (v: string) => void; type?: string; width?: number; placeholder?: string; debounce?: number }) {
   const [text, setText] = useState(value);
@@ -109,7 +118,7 @@ export default function Customers() {
         ) : (
           <>
             <p className="muted small" data-testid="customer-total">
-              {data.total ? `${data.total.exact ? '' : 'more than '}${num(data.total.count)} customers` : ''} · CLV and recovery value in {currency}
+              {data.total ? totalText(data.total) : ''} · CLV and recovery value in {currency}
             </p>
             {data.items.length === 0 ? (
               <Empty>No customer matches these filters.</Empty>
