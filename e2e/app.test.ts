@@ -122,8 +122,9 @@ describe.skipIf(!chromiumAvailable())('web application in headless Chromium', ()
     const agent = employees.employees.find((e) => e.role === 'agent') ?? employees.employees[0]!;
     await go('/recovery?state=lost');
     await page.getByLabel('Acting as employee').selectOption(String(agent.id));
-    // Calling hours depend on the hour of the run: the best-ranked lost customer gets hours of their own that cover the whole day,
-    // set on their profile, so at least one target is callable whenever the test runs.
+    // Calling hours depend on the hour of the run: the customer's preferences are edited on their profile page here, and once
+    // the cycle has started, the first targets of the team queue get hours that cover the whole day, so that some call is
+    // due for the agent whenever the test runs.
     const first = page.locator('[data-testid="recovery-table"] > tbody > tr td a').first();
     await first.waitFor();
     await first.click();
@@ -142,6 +143,11 @@ describe.skipIf(!chromiumAvailable())('web application in headless Chromium', ()
     await page.waitForURL(/\/cycles\/\d+$/);
     await expect.poll(() => page.getByTestId('cycle-progress').textContent()).toMatch(/Targets\s*\d+/);
     await screenshot(page, '05-cycle');
+    const cycleId = Number(new URL(page.url()).pathname.split('/').at(-1));
+    const queue = await json<{ targets: { customerId: number; assignedTo: unknown }[] }>(`/api/v1/cycles/${cycleId}/targets?status=open&limit=100`);
+    const teamQueue = queue.targets.filter((t) => t.assignedTo === null).slice(0, 10);
+    expect(teamQueue.length).toBeGreaterThan(0);
+    for (const { customerId: id } of teamQueue) await json(`/api/v1/customers/${id}/preferences`, 'PUT', { contactHoursStart: '00:00', contactHoursEnd: '23:59' });
 
     await page.getByRole('button', { name: 'Open the call workspace' }).click();
     await page.waitForURL(/\/calls/);
