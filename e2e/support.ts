@@ -51,7 +51,13 @@ function newestMtime(dir: string): number {
 /** Builds the web application when dist/web is missing or older than its sources (npm ci builds it via prepare). */
 export function ensureWebAppBuilt(): void {
   const index = join(ROOT, 'dist', 'web', 'index.html');
-  const sources = Math.max(newestMtime(join(ROOT, 'web', 'src')), statSync(join(ROOT, 'web', 'index.html')).mtimeMs, statSync(join(ROOT, 'web', 'vite.config.ts')).mtimeMs);
+  // The bundle also takes code from src/ (shared helpers such as src/winback/terms.ts): a change there rebuilds it too.
+  const sources = Math.max(
+    newestMtime(join(ROOT, 'web', 'src')),
+    newestMtime(join(ROOT, 'src')),
+    statSync(join(ROOT, 'web', 'index.html')).mtimeMs,
+    statSync(join(ROOT, 'web', 'vite.config.ts')).mtimeMs,
+  );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
   // vitest runs with NODE_ENV=test, which would make Vite bundle React's development build: build for production.

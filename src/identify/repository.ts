@@ -406,16 +406,7 @@ export async function lossRows(
       AND t.recorded_at <= ${a.knownAt}::timestamptz
     GROUP BY 1, 2, 3, 4
     ORDER BY 1, 2, 3, 4`.execute(db);
-  return rows.map((r) => ({
-    period: r.period,
-    group: r.grp,
-    toState: r.to_state,
-    currency: r.currency === null ? null : r.currency.trim(),
-    customers: Number(r.customers),
-    valueLost: Number(r.value ?? 0),
-    forecastValue: Number(r.forecast ?? 0),
-    forecastCustomers: Number(r.forecast_customers),
-  }));
+  return rows.map(lossRowOf);
 }
 
 async function summarisedLossRows(db: Db, a: { by: 'month' | 'quarter'; from: Date; to: Date }): Promise<LossRow[]> {
@@ -437,16 +428,30 @@ async function summarisedLossRows(db: Db, a: { by: 'month' | 'quarter'; from: Da
     ) l
     GROUP BY p, to_state, currency
     ORDER BY p, to_state, currency`.execute(db);
-  return rows.map((r) => ({
+  return rows.map(lossRowOf);
+}
+
+/** A row of a loss query (grouped or from the summaries) as a LossRow. */
+function lossRowOf(r: {
+  period: Date;
+  grp?: string | null;
+  to_state: 'lost' | 'sleeping';
+  currency: string | null;
+  customers: number;
+  value: number | null;
+  forecast: number | null;
+  forecast_customers: number;
+}): LossRow {
+  return {
     period: r.period,
-    group: null,
+    group: r.grp ?? null,
     toState: r.to_state,
     currency: r.currency === null ? null : r.currency.trim(),
     customers: Number(r.customers),
     valueLost: Number(r.value ?? 0),
     forecastValue: Number(r.forecast ?? 0),
     forecastCustomers: Number(r.forecast_customers),
-  }));
+  };
 }
 
 /**
