@@ -44,6 +44,15 @@ describeEachEngine('fix the causes: HTTP API', (engine) => {
     expect(feedback.statusCode).toBe(200);
     expect(feedback.json().summary).toMatchObject({ customers: 5, company: { customers: 7 } });
     expect(feedback.json().customers[0]).toMatchObject({ externalId: 'C2', words: { cancellation: 'Way too expensive for us' } });
+    // The list of customers who left comes a page at a time, most recent first, with how many there are in all.
+    const all = feedback.json().customers.map((c: { externalId: string }) => c.externalId);
+    expect(feedback.json().page).toEqual({ total: all.length, limit: 100, offset: 0 });
+    const pageOf = async (offset: number) =>
+      (await app.inject({ method: 'GET', url: `/api/v1/causes/feedback?team=north&from=${PERIOD.from}&to=${PERIOD.to}&limit=2&offset=${offset}` })).json();
+    const [first, second] = [await pageOf(0), await pageOf(2)];
+    expect(first.page).toEqual({ total: all.length, limit: 2, offset: 0 });
+    expect([...first.customers, ...second.customers].map((c: { externalId: string }) => c.externalId)).toEqual(all.slice(0, 4));
+    expect(first.summary).toEqual(feedback.json().summary);
 
     const noSubject = await app.inject({ method: 'GET', url: '/api/v1/causes/feedback' });
     expect(noSubject.statusCode).toBe(422);

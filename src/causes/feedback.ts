@@ -11,7 +11,7 @@ import type { Database } from '../db/engine.js';
 import { resolveLossFilter } from './filters.js';
 import { lossScope, type LossScope } from './pareto.js';
 import { reportingRates, toReporting, type ReportingRates } from './reporting.js';
-import { feedbackLosses, lossAggregates, reasonCatalogue, type LossAggregate, type ReasonSource } from './repository.js';
+import { countLosses, feedbackLosses, lossAggregates, reasonCatalogue, type LossAggregate, type ReasonSource } from './repository.js';
 import { feedbackQuerySchema, parseInput, type FeedbackQueryInput, type LossState } from './schemas.js';
 
 export interface CodeLabel {
@@ -77,7 +77,9 @@ export interface FeedbackReport extends Omit<LossScope, 'team' | 'employee' | 'r
     company: { customers: number; lostCustomers: number; sleepingCustomers: number };
     topReasons: TopReason[];
   };
+  /** A page of the customers who left (losses, most recent first): `total` in all. */
   customers: FeedbackCustomer[];
+  page: { total: number; limit: number; offset: number };
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -89,8 +91,9 @@ export async function frontlineFeedback(database: Database, input: FeedbackQuery
   const labels = await reasonCatalogue(db);
   const resolved = await resolveLossFilter(db, labels, q);
   const { teamId: _team, employeeId: _employee, ...companyFilter } = resolved.filter;
-  const [losses, mine, company, conversion] = await Promise.all([
-    feedbackLosses(db, resolved.filter),
+  const [losses, lossCount, mine, company, conversion] = await Promise.all([
+    feedbackLosses(db, resolved.filter, { limit: q.limit, offset: q.offset }),
+    countLosses(db, resolved.filter),
     lossAggregates(db, resolved.filter),
     lossAggregates(db, companyFilter),
     loadConversion(db),
@@ -172,5 +175,6 @@ export async function frontlineFeedback(database: Database, input: FeedbackQuery
           : null,
       },
     })),
+    page: { total: lossCount, limit: q.limit, offset: q.offset },
   };
 }

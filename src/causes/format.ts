@@ -153,7 +153,11 @@ export function formatFeedback(report: FeedbackReport): string {
       ),
     );
   }
-  if (report.customers.length > 0) lines.push('', 'Customers, most recent first');
+  const { total, offset } = report.page;
+  if (report.customers.length > 0) {
+    const range = total > report.customers.length ? ` (${offset + 1}–${offset + report.customers.length} of ${total}; --offset and --limit page through them)` : '';
+    lines.push('', `Customers, most recent first${range}`);
+  }
   for (const c of report.customers) {
     const name = c.name ?? c.company ?? c.externalId;
     lines.push('');

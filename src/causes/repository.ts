@@ -246,7 +246,8 @@ export interface FeedbackLossRow {
 }
 
 /** The losses of the filter one by one (a team's or an employee's), newest first, with the latest call of each. */
-export async function feedbackLosses(db: Db, f: LossFilter): Promise<FeedbackLossRow[]> {
+/** A page of the losses of `f`, most recent first, with the customer, who served them and the latest recovery call. */
+export async function feedbackLosses(db: Db, f: LossFilter, page: { limit: number; offset: number }): Promise<FeedbackLossRow[]> {
   const { rows } = await sql<{
     customer_id: number;
     external_id: string;
@@ -274,7 +275,9 @@ export async function feedbackLosses(db: Db, f: LossFilter): Promise<FeedbackLos
     reason_confirmed: boolean | null;
     outcome: string | null;
   }>`
-    WITH losses AS (${lossesCte(f)})
+    WITH losses AS (
+      SELECT * FROM (${lossesCte(f)}) a ORDER BY a.effective_at DESC, a.customer_id, a.transition_id LIMIT ${page.limit} OFFSET ${page.offset}
+    )
     SELECT l.*, cu.external_id, cu.name, cu.company, se.code AS served_code, se.name AS served_name,
            lc.occurred_at AS call_at, lc.caller_code, lc.caller_name, lc.customer_explanation, lc.diagnosed_reason,
            lc.reason_confirmed, lc.outcome
@@ -320,6 +323,12 @@ export async function feedbackLosses(db: Db, f: LossFilter): Promise<FeedbackLos
             outcome: r.outcome!,
           },
   }));
+}
+
+/** How many losses `f` has (the length of the list feedbackLosses pages through). */
+export async function countLosses(db: Db, f: LossFilter): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::bigint AS n FROM (${lossesCte(f)}) l`.execute(db);
+  return Number(rows[0]!.n);
 }
 
 // ---- Reference look-ups (small catalogues)

@@ -70,6 +70,9 @@ export const feedbackQuerySchema = z
     state: lossFilter.state,
     /** How many reasons the summary compares with the company. */
     top: z.coerce.number().int().min(1).max(50).default(5),
+    /** The customers who left, most recent first: a page of them (a large team loses tens of thousands a year). */
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
   })
   .refine((o) => (o.team === undefined) !== (o.employee === undefined), { path: ['team'], message: 'give either a team or an employee' })
   .refine(periodIsOrdered, periodMessage);

@@ -46,6 +46,7 @@ function lossOptions(command: Command, what: 'pareto' | 'trends' | 'feedback'): 
     .option('--team <code>', what === 'feedback' ? 'the team whose customers left' : 'only customers this team serves')
     .option('--employee <code>', what === 'feedback' ? 'the employee whose customers left' : 'only customers this employee serves');
   if (what !== 'feedback') command.option('--reason <code>', 'only this reason and its children');
+  else command.option('--limit <n>', 'customers listed (default 100)').option('--offset <n>', 'customers skipped, most recent first (default 0)');
   return command;
 }
 

@@ -215,7 +215,7 @@ function FrontlineFeedback() {
   const teams = useApi<{ teams: Team[] }>('/api/v1/teams');
   const [team, setTeam] = useState('');
   const chosen = team || teams.data?.teams[0]?.code || '';
-  const feedback = useApi<Feedback>(chosen ? `/api/v1/causes/feedback?team=${encodeURIComponent(chosen)}` : null);
+  const feedback = useApi<Feedback>(chosen ? `/api/v1/causes/feedback?team=${encodeURIComponent(chosen)}&limit=50` : null);
   return (
     <Card title="Frontline feedback per team" actions={<TeamSelect value={chosen} onChange={setTeam} />} testId="feedback">
       <Async data={feedback.data} error={feedback.error} loading={feedback.loading || teams.loading} what="Reading the team's lost customers">
@@ -249,7 +249,10 @@ function FrontlineFeedback() {
                   ))}
                 </tbody>
               </table>
-              <h3>Who left, in their own words</h3>
+              <h3>
+                Who left, in their own words
+                {f.page.total > f.customers.length && <span className="muted small"> — the latest {num(f.customers.length)} of {num(f.page.total)}</span>}
+              </h3>
               {f.customers.length === 0 ? (
                 <Empty>Nobody this team serves left in the period.</Empty>
               ) : (
@@ -264,7 +267,7 @@ function FrontlineFeedback() {
                     </tr>
                   </thead>
                   <tbody>
-                    {f.customers.slice(0, 50).map((c) => (
+                    {f.customers.map((c) => (
                       <tr key={c.customerId}>
                         <td>
                           <Link to={`/customers/${c.customerId}`}>{c.name ?? c.externalId}</Link>
