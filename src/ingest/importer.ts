@@ -18,7 +18,7 @@ import {
   findMissingReferences,
   insertStagingBatch,
   directLoadColumns,
-  insertDirectBatch,
+  directBatchInserter,
   isUniqueViolation,
   lockForMerge,
   prepareDirectLoad,
@@ -294,10 +294,11 @@ export async function importFile(database: Database, path: string, input: Import
   const loadDirect = async (trx: Transaction<DB>) => {
     const deferred = await prepareDirectLoad(trx, entity, indexBuildMemory);
     const needed = directLoadColumns(entity);
+    const insertBatch = directBatchInserter(trx, entity);
     let inserted = 0;
     const { plan, sha256 } = await readRows(async (batch) => {
       if (needed.some((column) => batch.columns[column]!.some((value) => value === null))) throw new DirectLoadDeclined();
-      const result = await insertDirectBatch(trx, entity, batch);
+      const result = await insertBatch(batch);
       if (result.inserted < batch.lines.length || result.unknownReference) throw new DirectLoadDeclined();
       inserted += result.inserted;
     });

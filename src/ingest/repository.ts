@@ -113,26 +113,26 @@ export async function prepareDirectLoad(trx: Trx, entity: EntityDefinition, opti
 }
 
 /**
- * Inserts one batch straight into the entity's table (a direct load, see prepareDirectLoad). The batch takes
- * the staging table's place under its name, so the entity's `from` and column expressions apply unchanged.
- * Returns how many rows went in — fewer than the batch when an inner-joined reference is unknown — and
- * whether a row names an unknown key of another reference.
+ * A function that inserts one batch straight into the entity's table (a direct load, see prepareDirectLoad):
+ * the initial load's INSERT of mergeStatements, with the batch in the staging table's place under its name.
+ * It returns how many rows went in — fewer than the batch when an inner-joined reference is unknown — and
+ * whether a row names an unknown key of another reference. The batches must have every directLoadColumns
+ * value.
  */
-export async function insertDirectBatch(trx: Trx, entity: EntityDefinition, batch: StagingBatch): Promise<{ inserted: number; unknownReference: boolean }> {
-  const allHave = new Set(directLoadColumns(entity));
-  const columns = entity.columns.map((c) => c.column);
-  const exprs = entity.columns.map((c) => `${c.whenAllHave && allHave.has(c.whenAllHave.column) ? c.whenAllHave.expr : c.expr} AS ${c.column}`);
+export function directBatchInserter(trx: Trx, entity: EntityDefinition): (batch: StagingBatch) => Promise<{ inserted: number; unknownReference: boolean }> {
+  const { load } = mergeStatements(entity, new Set(), new Set(directLoadColumns(entity)));
   const lookedUp = entity.references.filter((r) => !r.innerJoined);
   const unknown = lookedUp.length === 0
     ? 'false'
     : lookedUp
         .map((r) => `EXISTS (SELECT 1 FROM ${STAGING_TABLE} s WHERE s.${r.column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${r.table} r WHERE r.${r.key} = s.${r.column}))`)
         .join(' OR ');
-  const { rows } = await sql<{ inserted: string | number; unknown: boolean }>`
-    WITH ${sql.raw(STAGING_TABLE)} AS (${batchRows(entity, batch)}),
-    inserted AS (INSERT INTO ${sql.raw(entity.table)} (${sql.raw(columns.join(', '))}) SELECT ${sql.raw(exprs.join(', '))} FROM ${sql.raw(entity.from)} RETURNING 1)
-    SELECT (SELECT count(*) FROM inserted) AS inserted, ${sql.raw(unknown)} AS unknown`.execute(trx);
-  return { inserted: Number(rows[0]!.inserted), unknownReference: rows[0]!.unknown };
+  return async (batch) => {
+    const { rows } = await sql<{ inserted: string | number; unknown: boolean }>`
+      WITH ${sql.raw(STAGING_TABLE)} AS (${batchRows(entity, batch)}), inserted AS (${sql.raw(load)} RETURNING 1)
+      SELECT (SELECT count(*) FROM inserted) AS inserted, ${sql.raw(unknown)} AS unknown`.execute(trx);
+    return { inserted: Number(rows[0]!.inserted), unknownReference: rows[0]!.unknown };
+  };
 }
 
 export interface SetProblem {
@@ -331,11 +331,9 @@ async function dropSecondaryStructures(trx: Trx, table: string): Promise<string[
     WHERE c.conrelid = ${table}::regclass
       AND (c.contype = 'f'
            OR (c.contype = 'u' AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)))
-    ORDER BY c.contype DESC, c.conname`.execute(trx);
-  // Foreign keys first: a unique constraint cannot go while a foreign key still needs it.
-  for (const constraint of [...constraints].sort((a, b) => a.type.localeCompare(b.type))) {
-    await sql.raw(`ALTER TABLE ${table} DROP CONSTRAINT ${constraint.name}`).execute(trx);
-  }
+    ORDER BY c.contype, c.conname`.execute(trx);
+  // Foreign keys ('f') before unique constraints ('u'): a unique constraint cannot go while a foreign key needs it.
+  for (const constraint of constraints) await sql.raw(`ALTER TABLE ${table} DROP CONSTRAINT ${constraint.name}`).execute(trx);
   for (const index of indexes) await sql.raw(`DROP INDEX ${index.name}`).execute(trx);
   const add = (c: { name: string; definition: string }) => `ALTER TABLE ${table} ADD CONSTRAINT ${c.name} ${c.definition}`;
   return [
