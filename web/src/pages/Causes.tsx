@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { api, withQuery } from '../api';
-import { useActing, useEmployees } from '../acting';
+import { useActing } from '../acting';
 import { paretoChartOption } from '../charts/pareto';
 import { Chart } from '../components/Chart';
 import { Async, Badge, Card, Empty, ErrorBox, PageHeader, StateBadge } from '../components/ui';
@@ -8,7 +8,7 @@ import { day, money, num, pct, toMajor } from '../format';
 import { useAction, useApi } from '../hooks';
 import { Link, useQueryState, useTitle } from '../router';
 import type { Feedback, Item, Pareto, Team, Trends } from '../types';
-import { ReasonSelect, TeamSelect } from './common';
+import { EmployeeSelect, ReasonSelect, TeamSelect } from './common';
 
 const STATUS_TONE: Record<string, string> = { open: 'bad', in_progress: 'warn', fixed: 'good', wont_fix: '' };
 
@@ -102,7 +102,6 @@ function ParetoAndTrends({ level, state, from, to }: { level: string; state: str
 function RootCauseItems() {
   const { employee } = useActing();
   const items = useApi<{ items: Item[] }>('/api/v1/causes/items');
-  const employees = useEmployees().employees;
   const [form, setForm] = useState({ title: '', owner: '', reason: '', description: '' });
   const create = useAction(async () => {
     await api.post('/api/v1/causes/items', {
@@ -135,17 +134,7 @@ function RootCauseItems() {
           Problem behind departures
           <input value={form.title} onChange={(e) => setForm({ ...form, title: e.target.value })} placeholder="Callbacks are not scheduled" required size={36} aria-label="Title" />
         </label>
-        <label>
-          Owner
-          <select value={form.owner} onChange={(e) => setForm({ ...form, owner: e.target.value })} aria-label="Owner">
-            <option value="">nobody yet</option>
-            {employees.map((e) => (
-              <option key={e.code} value={e.code}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <EmployeeSelect value={form.owner} onChange={(owner) => setForm({ ...form, owner })} label="Owner" none="nobody yet" />
         <ReasonSelect value={form.reason} onChange={(reason) => setForm({ ...form, reason })} label="Concerns reason" any="no reason yet" />
         <label>
           Description

@@ -1,12 +1,12 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { api, type ApiError } from '../api';
-import { useEmployees } from '../acting';
 import { Chart } from '../components/Chart';
 import { Async, Badge, Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
 import { dateTime, day, label, money, num, pct } from '../format';
 import { useAction, useApi } from '../hooks';
 import { Link, useTitle } from '../router';
 import type { Preferences, Profile, Timeline as TimelinePage, TimelineEvent } from '../types';
+import { EmployeeSelect } from './common';
 
 const CHANNELS = ['phone', 'email', 'letter', 'sms', 'visit'];
 
@@ -81,7 +81,6 @@ function Timeline({ id, version }: { id: number; version: number }) {
 }
 
 function PreferencesForm({ id, prefs, onSaved }: { id: number; prefs: Preferences; onSaved: () => void }) {
-  const employees = useEmployees().employees;
   const [form, setForm] = useState({
     channels: prefs.allowedChannels ?? CHANNELS,
     maxContacts: prefs.maxContacts?.toString() ?? '',
@@ -142,17 +141,7 @@ function PreferencesForm({ id, prefs, onSaved }: { id: number; prefs: Preference
           to
           <input type="time" value={form.end} onChange={(e) => setForm({ ...form, end: e.target.value })} />
         </label>
-        <label>
-          Preferred contact
-          <select value={form.preferred} onChange={(e) => setForm({ ...form, preferred: e.target.value })}>
-            <option value="">nobody in particular</option>
-            {employees.map((e) => (
-              <option key={e.code} value={e.code}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <EmployeeSelect value={form.preferred} onChange={(preferred) => setForm({ ...form, preferred })} label="Preferred contact" none="nobody in particular" />
       </div>
       <label className="row" style={{ gap: 6, fontWeight: 600, color: form.doNotContact ? 'var(--bad)' : undefined }}>
         <input type="checkbox" checked={form.doNotContact} onChange={(e) => setForm({ ...form, doNotContact: e.target.checked })} aria-label="Do not contact" /> Do not contact this customer

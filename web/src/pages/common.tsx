@@ -1,4 +1,5 @@
-/** Pieces several pages share: the reason, team and segment choices, read from the API. */
+/** Pieces several pages share: the reason, team, employee and segment choices, read from the API. */
+import { useEmployees } from '../acting';
 import { useApi } from '../hooks';
 import type { Reason, Team } from '../types';
 
@@ -41,6 +42,24 @@ export function TeamSelect({ value, onChange }: { value: string; onChange: (v: s
         {teams.map((t) => (
           <option key={t.code} value={t.code}>
             {t.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** An employee by code, or nobody (`none` names that choice). */
+export function EmployeeSelect({ value, onChange, label, none }: { value: string; onChange: (v: string) => void; label: string; none: string }) {
+  const { employees } = useEmployees();
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)} aria-label={label}>
+        <option value="">{none}</option>
+        {employees.map((e) => (
+          <option key={e.code} value={e.code}>
+            {e.name}
           </option>
         ))}
       </select>
