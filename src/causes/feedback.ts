@@ -11,7 +11,7 @@ import type { Database } from '../db/engine.js';
 import { resolveLossFilter } from './filters.js';
 import { lossScope, type LossScope } from './pareto.js';
 import { reportingRates, toReporting, type ReportingRates } from './reporting.js';
-import { countLosses, feedbackLosses, lossAggregates, reasonCatalogue, type LossAggregate, type ReasonSource } from './repository.js';
+import { feedbackLosses, lossAggregates, reasonCatalogue, type LossAggregate, type ReasonSource } from './repository.js';
 import { feedbackQuerySchema, parseInput, type FeedbackQueryInput, type LossState } from './schemas.js';
 
 export interface CodeLabel {
@@ -91,9 +91,8 @@ export async function frontlineFeedback(database: Database, input: FeedbackQuery
   const labels = await reasonCatalogue(db);
   const resolved = await resolveLossFilter(db, labels, q);
   const { teamId: _team, employeeId: _employee, ...companyFilter } = resolved.filter;
-  const [losses, lossCount, mine, company, conversion] = await Promise.all([
+  const [losses, mine, company, conversion] = await Promise.all([
     feedbackLosses(db, resolved.filter, { limit: q.limit, offset: q.offset }),
-    countLosses(db, resolved.filter),
     lossAggregates(db, resolved.filter),
     lossAggregates(db, companyFilter),
     loadConversion(db),
@@ -175,6 +174,6 @@ export async function frontlineFeedback(database: Database, input: FeedbackQuery
           : null,
       },
     })),
-    page: { total: lossCount, limit: q.limit, offset: q.offset },
+    page: { total: mineTotal?.losses ?? 0, limit: q.limit, offset: q.offset },
   };
 }

@@ -109,6 +109,8 @@ export interface LossAggregate {
   /** True when the row is grouped by reason / by currency (false: summed over all of them). */
   byCode: boolean;
   byCurrency: boolean;
+  /** Losses (a customer lost, won back and lost again counts twice). */
+  losses: number;
   customers: number;
   lostCustomers: number;
   sleepingCustomers: number;
@@ -126,6 +128,7 @@ export async function lossAggregates(db: Db, f: LossFilter): Promise<LossAggrega
     currency: string | null;
     g_code: number;
     g_currency: number;
+    losses: number;
     customers: number;
     lost_customers: number;
     sleeping_customers: number;
@@ -134,6 +137,7 @@ export async function lossAggregates(db: Db, f: LossFilter): Promise<LossAggrega
   }>`
     WITH losses AS (${countedLosses(f)})
     SELECT group_code AS code, currency, GROUPING(group_code) AS g_code, GROUPING(currency) AS g_currency,
+           count(customer_id) + coalesce(sum(losses), 0) AS losses,
            count(DISTINCT customer_id) + coalesce(sum(losses), 0) AS customers,
            count(DISTINCT customer_id) FILTER (WHERE to_state = 'lost') + coalesce(sum(losses) FILTER (WHERE to_state = 'lost'), 0) AS lost_customers,
            count(DISTINCT customer_id) FILTER (WHERE to_state = 'sleeping') + coalesce(sum(losses) FILTER (WHERE to_state = 'sleeping'), 0) AS sleeping_customers,
@@ -146,6 +150,7 @@ export async function lossAggregates(db: Db, f: LossFilter): Promise<LossAggrega
     currency: Number(r.g_currency) === 0 && r.currency !== null ? r.currency.trim() : null,
     byCode: Number(r.g_code) === 0,
     byCurrency: Number(r.g_currency) === 0,
+    losses: Number(r.losses),
     customers: Number(r.customers),
     lostCustomers: Number(r.lost_customers),
     sleepingCustomers: Number(r.sleeping_customers),
@@ -323,12 +328,6 @@ export async function feedbackLosses(db: Db, f: LossFilter, page: { limit: numbe
             outcome: r.outcome!,
           },
   }));
-}
-
-/** How many losses `f` has (the length of the list feedbackLosses pages through). */
-export async function countLosses(db: Db, f: LossFilter): Promise<number> {
-  const { rows } = await sql<{ n: number }>`SELECT count(*)::bigint AS n FROM (${lossesCte(f)}) l`.execute(db);
-  return Number(rows[0]!.n);
 }
 
 // ---- Reference look-ups (small catalogues)

@@ -455,6 +455,9 @@ async function runListStatement<T>(database: Database, statement: RawBuilder<T>,
 
 const isTimeout = (error: unknown) => (error as { code?: string }).code === '57014';
 
+/** Whether two parts read the same table (parts of one rank always do; checked, not assumed). */
+const sameFrom = (a: Part['from'], b: Part['from']) => ('table' in a && 'table' in b ? a.table === b.table : a === b);
+
 /** The rows of one rank, in order, after the cursor when it lies in this rank: at most `n`. */
 async function readRank(
   database: Database,
@@ -467,57 +470,70 @@ async function readRank(
   walkBudgetMs = WALK_BUDGET_MS,
 ): Promise<KeyedRow[]> {
   const dir = desc ? sql`DESC` : sql`ASC`;
-  /**
-   * The rank's statement. Walking: each part in the order of its index, the filters checked per row, stopping after
-   * n. Filters first: each part's matches computed as a whole — the planner joins the filters' indexes and the part's
-   * table as their sizes suggest (a few matches: probed by primary key; many: hashed) — then only they are sorted.
-   */
-  const statement = (filtersFirst: boolean) => {
-    const ctes: Frag[] = [];
-    const queries = parts.map((part, i) => {
-      const idDir = part.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
-      const where = [...part.where, ...filters.conditions];
-      if (cursor && cursor.rank === part.rank) {
-        if (part.key && cursor.key !== null) {
-          const k = castKey(cursor.key, part.key.type);
-          const before = desc ? sql`<` : sql`>`;
-          if (part.key.bound) where.push(part.key.bound(k, desc));
-          if (part.idOpposite) {
-            const idAfter = desc ? sql`>` : sql`<`;
-            // Written as a bound on the key plus the tie rule, so the index range starts at the cursor.
-            where.push(sql`${part.key.expr} ${desc ? sql`<=` : sql`>=`} ${k} AND (${part.key.expr} ${before} ${k} OR ${part.id} ${idAfter} ${cursor.id})`);
-          } else {
-            where.push(sql`(${part.key.expr}, ${part.id}) ${before} (${k}, ${cursor.id})`);
-          }
-        } else {
-          where.push(desc ? sql`${part.id} < ${cursor.id}` : sql`${part.id} > ${cursor.id}`);
-        }
+  /** A part's own conditions, with the cursor's bound when the cursor lies in this rank. */
+  const partWhere = (part: Part): Frag[] => {
+    const where = [...part.where];
+    if (!cursor || cursor.rank !== part.rank) return where;
+    if (part.key && cursor.key !== null) {
+      const k = castKey(cursor.key, part.key.type);
+      const before = desc ? sql`<` : sql`>`;
+      if (part.key.bound) where.push(part.key.bound(k, desc));
+      if (part.idOpposite) {
+        const idAfter = desc ? sql`>` : sql`<`;
+        // Written as a bound on the key plus the tie rule, so the index range starts at the cursor.
+        where.push(sql`${part.key.expr} ${desc ? sql`<=` : sql`>=`} ${k} AND (${part.key.expr} ${before} ${k} OR ${part.id} ${idAfter} ${cursor.id})`);
+      } else {
+        where.push(sql`(${part.key.expr}, ${part.id}) ${before} (${k}, ${cursor.id})`);
       }
+    } else {
+      where.push(desc ? sql`${part.id} < ${cursor.id}` : sql`${part.id} > ${cursor.id}`);
+    }
+    return where;
+  };
+  const and = (conditions: Frag[]) => (conditions.length ? sql.join(conditions, sql` AND `) : sql`TRUE`);
+  const first = parts[0]!;
+  const idDir = first.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
+  const outerKey = (k: Frag) => (first.key ? (first.key.type === 'text' ? sql`${k} COLLATE "C" ${dir}, ` : sql`${k} ${dir}, `) : sql``);
+  /**
+   * Filters first: the rank's matches computed as a whole — the planner joins the filters' indexes and the part's
+   * table as their sizes suggest (a few matches: probed by primary key; many: hashed) — then only they are sorted.
+   * The parts of a rank read one table (the CLVs of each currency, lost and sleeping), so they are read in one pass
+   * over it, each row keyed by the part it belongs to: per part, the table and the filters' matches would be
+   * joined once per currency (five times over for the lost customers of a five-currency base).
+   */
+  const filtersFirstStatement = () => {
+    if (!parts.every((p) => sameFrom(p.from, first.from))) throw new Error('the parts of a rank must read one table');
+    const where = parts.map((part) => and(partWhere(part)));
+    const pick = (value: (part: Part) => Frag) =>
+      parts.length === 1 ? value(first) : sql`CASE ${sql.join(parts.map((part, i) => sql`WHEN ${where[i]!} THEN ${value(part)}`), sql` `)} END`;
+    const keyed = pick((part) => (part.key ? keyText(part.key) : sql`NULL::text`));
+    const typed = pick((part) => (part.key ? part.key.expr : sql`NULL`));
+    const own = parts.length === 1 ? where[0]! : sql`(${sql.join(where.map((w) => sql`(${w})`), sql` OR `)})`;
+    // Materialised: the sort cannot be satisfied by walking an index, so the matches are planned as a whole.
+    return sql<KeyedRow>`WITH m AS MATERIALIZED (
+        SELECT ${first.id} AS customer_id, ${keyed} AS sort_key, ${typed} AS k
+        FROM ${fromClause(first.from, filters.customerRow)} WHERE ${own} AND ${and(filters.conditions)})
+      SELECT customer_id, sort_key FROM m ORDER BY ${outerKey(sql`k`)}customer_id ${idDir} LIMIT ${n}`;
+  };
+  /** Walking: each part in the order of its index, the filters checked per row, stopping after n; merged by key. */
+  const walkStatement = () => {
+    const queries = parts.map((part) => {
+      const partIdDir = part.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
       const keyed = part.key ? keyText(part.key) : sql`NULL::text`;
       const typed = part.key ? part.key.expr : sql`NULL`;
-      const select = sql`SELECT ${part.id} AS customer_id, ${keyed} AS sort_key, ${typed} AS k
-                         FROM ${fromClause(part.from, filters.customerRow)} WHERE ${where.length ? sql.join(where, sql` AND `) : sql`TRUE`}`;
-      if (filtersFirst) {
-        // Materialised: the sort below cannot be satisfied by walking an index, so the matches are planned as a whole.
-        const name = sql.raw(`m${i}`);
-        ctes.push(sql`${name} AS MATERIALIZED (${select})`);
-        const outerKey = part.key ? (part.key.type === 'text' ? sql`k COLLATE "C" ${dir}, ` : sql`k ${dir}, `) : sql``;
-        return sql`SELECT customer_id, sort_key, k FROM ${name} ORDER BY ${outerKey}customer_id ${idDir} LIMIT ${n}`;
-      }
       const keyDir = part.key?.descNullsLast ? (desc ? sql`DESC NULLS LAST` : sql`ASC NULLS FIRST`) : dir;
-      const order = part.key ? sql`${part.key.indexOrder ?? part.key.expr} ${keyDir}, ${part.id} ${idDir}` : sql`${part.id} ${dir}`;
-      return sql`${select} ORDER BY ${order} LIMIT ${n}`;
+      const order = part.key ? sql`${part.key.indexOrder ?? part.key.expr} ${keyDir}, ${part.id} ${partIdDir}` : sql`${part.id} ${dir}`;
+      return sql`SELECT ${part.id} AS customer_id, ${keyed} AS sort_key, ${typed} AS k
+                 FROM ${fromClause(part.from, filters.customerRow)} WHERE ${and([...partWhere(part), ...filters.conditions])}
+                 ORDER BY ${order} LIMIT ${n}`;
     });
-    const withClause = ctes.length ? sql`WITH ${sql.join(ctes, sql`, `)} ` : sql``;
-    if (queries.length === 1) return sql<KeyedRow>`${withClause}${queries[0]!}`;
+    if (queries.length === 1) return sql<KeyedRow>`${queries[0]!}`;
     // Several parts of one rank (CLV per currency, lost and sleeping): each stops after n rows, merged here.
-    const first = parts[0]!;
-    const idDir = first.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
-    const outerKey = first.key ? (first.key.type === 'text' ? sql`u.k COLLATE "C" ${dir}, ` : sql`u.k ${dir}, `) : sql``;
-    return sql<KeyedRow>`${withClause}
+    return sql<KeyedRow>`
       SELECT u.customer_id, u.sort_key FROM (${sql.join(queries.map((q) => sql`(${q})`), sql` UNION ALL `)}) u
-      ORDER BY ${outerKey}u.customer_id ${idDir} LIMIT ${n}`;
+      ORDER BY ${outerKey(sql`u.k`)}u.customer_id ${idDir} LIMIT ${n}`;
   };
+  const statement = (filtersFirst: boolean) => (filtersFirst ? filtersFirstStatement() : walkStatement());
   if (filters.conditions.length === 0) return runListStatement(database, statement(false));
   // Few matches expected, or a budget of 0 (tests, on any engine): filters first, without trying the walk.
   if (strategy === 'filters_first' || walkBudgetMs <= 0) return runListStatement(database, statement(true));
