@@ -30,6 +30,8 @@ export interface TargetColumn {
    * derived from the external id: then no window over the whole file is needed).
    */
   whenAllHave?: { column: string; expr: string };
+  /** The expression in a first load into an empty table, when `expr` reads the target's current row (`existing`). */
+  firstLoad?: string;
 }
 
 export interface Reference {
@@ -62,7 +64,14 @@ export interface EntityDefinition {
   references: Reference[];
   /** Staging columns that identify a row; two rows of one file with the same values are an error. */
   uniqueInFile: { columns: string[]; field: string; label: string };
+  /** The staging rows `s` with their references resolved. */
   from: string;
+  /**
+   * Joined to `from` when merging: the target's current row, for columns that combine old and new values. A first
+   * load leaves it out (the table was empty) — joined there, every batch would look up the rows of the batches
+   * before it with the table's unique index dropped (a hash of the whole table per batch: quadratic).
+   */
+  existing?: string;
   conflict: string[];
   columns: TargetColumn[];
 }
@@ -293,8 +302,8 @@ export const entities: Record<EntityName, EntityDefinition> = {
     },
     references: [teamRef('team', 'team'), employeeRef('employee', 'employee')],
     uniqueInFile: { columns: ['external_id'], field: 'external_id', label: 'customer id' },
-    from: `import_staging s LEFT JOIN teams t ON t.code = s.team LEFT JOIN employees e ON e.code = s.employee
-           LEFT JOIN customers existing ON existing.external_id = s.external_id`,
+    from: 'import_staging s LEFT JOIN teams t ON t.code = s.team LEFT JOIN employees e ON e.code = s.employee',
+    existing: 'LEFT JOIN customers existing ON existing.external_id = s.external_id',
     conflict: ['external_id'],
     columns: [
       { column: 'external_id', expr: 's.external_id', fields: ['external_id'] },
@@ -310,7 +319,7 @@ export const entities: Record<EntityName, EntityDefinition> = {
       { column: 'employee_id', expr: 'e.id', fields: ['employee'] },
       { column: 'currency', expr: 's.currency', fields: ['currency'] },
       // Free attributes merge: a file that brings some attributes does not erase the others.
-      { column: 'attributes', expr: "coalesce(existing.attributes, '{}'::jsonb) || s.attributes", fields: ['attributes'] },
+      { column: 'attributes', expr: "coalesce(existing.attributes, '{}'::jsonb) || s.attributes", fields: ['attributes'], firstLoad: 's.attributes' },
     ],
   },
 

@@ -288,10 +288,11 @@ export function mergeStatements(
   const target = entity.table;
   const sameKey = entity.conflict.map((k) => `t.${k} = i.${k}`).join(' AND ');
   const selectList = entity.columns.map((c) => `${exprOf(c)} AS ${c.column}`).join(',\n             ');
+  const loadList = entity.columns.map((c) => `${c.firstLoad ?? exprOf(c)} AS ${c.column}`).join(',\n             ');
   return {
     incoming: `CREATE TEMP TABLE ${INCOMING_TABLE} ON COMMIT DROP AS
       SELECT ${selectList}
-      FROM ${entity.from}`,
+      FROM ${entity.from} ${entity.existing ?? ''}`,
     update:
       updatable.length === 0
         ? null
@@ -305,7 +306,7 @@ export function mergeStatements(
       ORDER BY ${entity.conflict.map((k) => `i.${k}`).join(', ')}`,
     // An initial load: every staged row is new (a repeated key fails the unique constraint's rebuild).
     load: `INSERT INTO ${target} (${columns.join(', ')})
-      SELECT ${selectList}
+      SELECT ${loadList}
       FROM ${entity.from}`,
   };
 }
