@@ -8,10 +8,9 @@ import { parseDecimal, toMinorUnits } from '../ingest/values.js';
 import { parseWith } from '../shared/parse.js';
 import { AnalyseError } from './errors.js';
 import { PATTERN_TYPES } from './rules.js';
+import { RECOVERY_SORTS, RECOVERY_STATES, SEGMENTS } from './vocabulary.js';
 
-export const SEGMENTS = ['true_friends', 'butterflies', 'barnacles', 'strangers'] as const;
-export const RECOVERY_STATES = ['lost', 'sleeping'] as const;
-export const RECOVERY_SORTS = ['expected_value', 'value', 'p_recovery', 'lost_since'] as const;
+export { RECOVERY_SORTS, RECOVERY_STATES, SEGMENTS, type RecoverySort } from './vocabulary.js';
 
 const date = (what: string) => z.coerce.date({ error: `expected a date such as 2025-01-31 (${what})` }).refine((d) => Number.isFinite(d.getTime()), 'not a valid date');
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);

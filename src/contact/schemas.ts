@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { isValidTimeZone } from '../shared/time.js';
+import { CONTACT_CHANNELS, type ContactChannel } from './vocabulary.js';
 
-export const CONTACT_CHANNELS = ['phone', 'email', 'sms', 'letter', 'visit'] as const;
-export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+export { CONTACT_CHANNELS, type ContactChannel } from './vocabulary.js';
 
 /** Channels that reach a person at a moment, so calling hours apply (an email waits in the inbox). */
 export const TIME_BOUND_CHANNELS: ReadonlySet<ContactChannel> = new Set(['phone', 'sms', 'visit']);

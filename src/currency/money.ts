@@ -9,7 +9,8 @@
  * round(amount × factor::numeric) with the factor from here — PostgreSQL rounds numeric half away from zero too,
  * so both give the same result (a test holds them equal).
  */
-import { currencyExponent, parseDecimal, type Decimal } from '../ingest/values.js';
+import { parseDecimal, type Decimal } from '../ingest/values.js';
+import { currencyExponent } from './exponent.js';
 
 /** Trailing zeros of the fraction dropped: 1.170 → 1.17; scale never negative. */
 export function normaliseDecimal(d: Decimal): Decimal {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const LIFECYCLE_STATES = ['active', 'at_risk', 'sleeping', 'lost', 'won_back'] as const;
+export { LIFECYCLE_STATES } from './vocabulary.js';
 
 const date = (example: string) => z.coerce.date({ error: `expected a date such as ${example}` }).refine((d) => Number.isFinite(d.getTime()), 'not a valid date');
 

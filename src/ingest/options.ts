@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { isValidTimeZone } from '../shared/time.js';
-import { DATE_FORMATS, DECIMAL_SEPARATORS, type ValueOptions } from './values.js';
+import type { ValueOptions } from './values.js';
+import { DATE_FORMATS, DECIMAL_SEPARATORS, ENTITY_NAMES } from './vocabulary.js';
 
-export const ENTITY_NAMES = ['teams', 'employees', 'customers', 'contracts', 'orders', 'interactions', 'preferences'] as const;
-export type EntityName = (typeof ENTITY_NAMES)[number];
+export { ENTITY_NAMES, type EntityName } from './vocabulary.js';
 
 /** 'field=Column,other=Other Column' (CLI, query string) or an object (API body) → { field: column }. */
 const columnMap = z.preprocess(

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { currencyExponent } from '../currency/exponent.js';
 import { isValidTimeZone, zonedToUtc } from '../shared/time.js';
+import type { DateFormat, DecimalSeparator } from './vocabulary.js';
 
 /**
  * Field types shared by every input schema (CSV rows, API bodies, CLI flags). Each accepts text as it comes
@@ -7,11 +9,7 @@ import { isValidTimeZone, zonedToUtc } from '../shared/time.js';
  * in words a user can act on. Nothing is guessed: a date in another format than the one stated is an error.
  */
 
-export const DATE_FORMATS = ['iso', 'YYYY-MM-DD', 'DD.MM.YYYY', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD'] as const;
-export type DateFormat = (typeof DATE_FORMATS)[number];
-
-export const DECIMAL_SEPARATORS = ['point', 'comma'] as const;
-export type DecimalSeparator = (typeof DECIMAL_SEPARATORS)[number];
+export { DATE_FORMATS, DECIMAL_SEPARATORS, type DateFormat, type DecimalSeparator } from './vocabulary.js';
 
 export interface ValueOptions {
   /** How dates are written; 'iso' is ISO 8601 (date, or date-time with optional offset). */
@@ -138,17 +136,6 @@ export function parseAmount(text: string, separator: DecimalSeparator): Amount |
   if (intDigits === 0 || scale === 0 || digits > EXACT_DIGITS) return parseDecimal(text, separator);
   // -0 would print as 0 anyway; keep it a plain 0 so that comparisons and SQL see the same value.
   return { units: negative && units !== 0 ? -units : units, scale: scale < 0 ? 0 : scale };
-}
-
-// ISO 4217 minor-unit exponents that differ from the usual 2.
-const CURRENCY_EXPONENTS: Record<string, number> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-};
-
-/** Number of minor units per major unit, as a power of ten (ISO 4217). */
-export function currencyExponent(currency: string): number {
-  return CURRENCY_EXPONENTS[currency] ?? 2;
 }
 
 const POWERS_OF_TEN = [1, 10, 100, 1000, 10_000];

@@ -3,6 +3,9 @@ import { SEGMENTS } from '../analyse/schemas.js';
 import { CONTACT_CHANNELS } from '../contact/schemas.js';
 import { parseWith } from '../shared/parse.js';
 import { WinbackError } from './errors.js';
+import { OFFER_RESPONSES, OUTCOMES, TARGET_STATUSES } from './vocabulary.js';
+
+export { OFFER_RESPONSES, OUTCOMES, TARGET_STATUSES } from './vocabulary.js';
 
 const id = z.coerce.number().int().positive();
 const date = z.coerce.date({ error: 'expected a date such as 2025-03-01' });
@@ -57,8 +60,6 @@ export type NextCallInput = z.input<typeof nextCallSchema>;
 export const workspaceQuerySchema = z.object({ employeeId: id, cycleId: id.optional(), at: date.optional() });
 export type WorkspaceQueryInput = z.input<typeof workspaceQuerySchema>;
 
-export const TARGET_STATUSES = ['holdout', 'open', 'claimed', 'callback', 'done', 'unreachable', 'blocked'] as const;
-
 /** The targets of a cycle in rank order: filters and paging. */
 export const targetListQuerySchema = z.object({
   status: z
@@ -72,8 +73,6 @@ export const targetListQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 export type TargetListQueryInput = z.input<typeof targetListQuerySchema>;
-
-export const OUTCOMES = ['won_back', 'considering', 'declined', 'unreachable', 'asked_not_to_be_contacted'] as const;
 
 /**
  * The guided recovery call: apologise → listen → diagnose and verify → support → offer → outcome. What a
@@ -91,7 +90,7 @@ export const callRecordSchema = z
     diagnosedReason: z.string().trim().toLowerCase().optional(),
     reasonConfirmed: z.boolean().optional(),
     supportExtended: z.string().trim().optional(),
-    offer: z.object({ offerId: id, response: z.enum(['accepted', 'declined', 'considering']) }).optional(),
+    offer: z.object({ offerId: id, response: z.enum(OFFER_RESPONSES) }).optional(),
     outcome: z.enum(OUTCOMES),
     nextStep: z.string().trim().optional(),
     callbackAt: date.optional(),

@@ -1,29 +1,19 @@
 /** Display formats. Amounts arrive as integer minor units with their currency (EUR 1234 = €12.34). */
+import { currencyExponent } from '../../src/currency/exponent';
 import { describeTerms } from '../../src/winback/terms';
 import type { Offer } from './types';
 
+// The server's ISO 4217 exponents, not Intl's display digits (0 for HUF, COP, IDR, …, where amounts are stored in hundredths).
+export { currencyExponent };
+
 const locale = undefined; // the browser's
 
-const digitsCache = new Map<string, number>();
-export function currencyDigits(currency: string): number {
-  let d = digitsCache.get(currency);
-  if (d === undefined) {
-    try {
-      d = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    } catch {
-      d = 2;
-    }
-    digitsCache.set(currency, d);
-  }
-  return d;
-}
-
-export const toMajor = (minor: number, currency: string) => minor / 10 ** currencyDigits(currency);
+export const toMajor = (minor: number, currency: string) => minor / 10 ** currencyExponent(currency);
 
 /** €12,345 (whole units) or with cents when `exact`. */
 export function money(minor: number | null | undefined, currency: string | null | undefined, exact = false): string {
   if (minor === null || minor === undefined || !currency) return '—';
-  const digits = exact ? currencyDigits(currency) : 0;
+  const digits = exact ? currencyExponent(currency) : 0;
   try {
     return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(toMajor(minor, currency));
   } catch {

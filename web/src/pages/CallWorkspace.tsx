@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { ContactRefusal } from '../../../src/contact/rules';
+import { OFFER_RESPONSES, OUTCOMES } from '../../../src/winback/vocabulary';
 import { api, type ApiError } from '../api';
 import { useActing } from '../acting';
 import { Async, Badge, Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
@@ -9,7 +11,6 @@ import { ReasonSelect } from './common';
 import type { Claim, CycleSummary, Workspace } from '../types';
 
 const STEPS = ['Apologise', 'Listen', 'Diagnose & verify', 'Support', 'Offer', 'Outcome'] as const;
-const OUTCOMES = ['won_back', 'considering', 'declined', 'unreachable', 'asked_not_to_be_contacted'] as const;
 
 /** The contact rules by the name the API gives them (details.rule), for people. */
 export const CONTACT_RULE_LABEL: Record<string, string> = {
@@ -18,7 +19,7 @@ export const CONTACT_RULE_LABEL: Record<string, string> = {
   frequency: 'Contact frequency',
   quiet_hours: 'Calling hours',
   preferred_person: 'Preferred contact person',
-};
+} satisfies Record<ContactRefusal['type'], string>;
 
 /** A contact rule that forbids the call: its name for people, its code, and what the API said. */
 function RuleRefusal({ title, rule, message, testId, children }: { title: string; rule: string | null; message: string | null; testId: string; children?: ReactNode }) {
@@ -278,9 +279,11 @@ function GuidedCall({ w, cycleId, employeeId, onRecorded, onRefused }: { w: Work
                 <label className="field">
                   Their answer
                   <select value={rec.offerResponse} onChange={(e) => set({ offerResponse: e.target.value })} aria-label="Offer response">
-                    <option value="accepted">accepted</option>
-                    <option value="considering">considering</option>
-                    <option value="declined">declined</option>
+                    {OFFER_RESPONSES.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
                   </select>
                 </label>
                 <button type="button" className="link-button" onClick={() => set({ offerId: '' })}>

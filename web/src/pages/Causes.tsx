@@ -10,7 +10,9 @@ import { Link, useQueryState, useTitle } from '../router';
 import type { Feedback, Item, Pareto, Team, Trends } from '../types';
 import { EmployeeSelect, ReasonSelect, TeamSelect } from './common';
 
-const STATUS_TONE: Record<string, string> = { open: 'bad', in_progress: 'warn', fixed: 'good', wont_fix: '' };
+// Keyed by the server's statuses (src/causes), so the compiler finds one added there and missing here.
+const STATUS_LABEL: Record<Item['status'], string> = { open: 'open', in_progress: 'in progress', fixed: 'fixed', wont_fix: "won't fix" };
+const STATUS_TONE: Record<Item['status'], string> = { open: 'bad', in_progress: 'warn', fixed: 'good', wont_fix: '' };
 
 function ParetoAndTrends({ level, state, from, to }: { level: string; state: string; from: string; to: string }) {
   const query = { level, state, from, to };
@@ -179,10 +181,11 @@ function RootCauseItems() {
                     </td>
                     <td>
                       <select aria-label={`Status of ${i.title}`} value={i.status} onChange={(e) => void change.run(i.id, e.target.value)}>
-                        <option value="open">open</option>
-                        <option value="in_progress">in progress</option>
-                        <option value="fixed">fixed</option>
-                        <option value="wont_fix">won't fix</option>
+                        {Object.entries(STATUS_LABEL).map(([s, l]) => (
+                          <option key={s} value={s}>
+                            {l}
+                          </option>
+                        ))}
                       </select>{' '}
                       <button type="button" className="danger" onClick={() => void remove.run(i.id)}>
                         Delete

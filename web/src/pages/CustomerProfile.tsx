@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { CONTACT_CHANNELS } from '../../../src/contact/vocabulary';
 import { api, type ApiError } from '../api';
 import { Chart } from '../components/Chart';
 import { Async, Badge, Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
@@ -7,8 +8,6 @@ import { useAction, useApi } from '../hooks';
 import { Link, useTitle } from '../router';
 import type { Preferences, Profile, Timeline as TimelinePage, TimelineEvent } from '../types';
 import { EmployeeSelect } from './common';
-
-const CHANNELS = ['phone', 'email', 'letter', 'sms', 'visit'];
 
 function describe(e: TimelineEvent): { kind: string; text: string } {
   const s = (v: string | number | null | undefined) => (v === null || v === undefined ? '' : String(v));
@@ -82,7 +81,7 @@ function Timeline({ id, version }: { id: number; version: number }) {
 
 function PreferencesForm({ id, prefs, onSaved }: { id: number; prefs: Preferences; onSaved: () => void }) {
   const [form, setForm] = useState({
-    channels: prefs.allowedChannels ?? CHANNELS,
+    channels: prefs.allowedChannels ?? [...CONTACT_CHANNELS],
     maxContacts: prefs.maxContacts?.toString() ?? '',
     perDays: prefs.perDays?.toString() ?? '',
     start: prefs.contactHoursStart?.slice(0, 5) ?? '',
@@ -112,7 +111,7 @@ function PreferencesForm({ id, prefs, onSaved }: { id: number; prefs: Preference
       <div className="field" style={{ marginBottom: 8 }}>
         Channels allowed
         <div className="row">
-          {CHANNELS.map((c) => (
+          {CONTACT_CHANNELS.map((c) => (
             <label key={c} className="row" style={{ gap: 4, color: 'var(--ink)' }}>
               <input
                 type="checkbox"

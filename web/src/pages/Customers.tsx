@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'react';
+import { LIFECYCLE_STATES } from '../../../src/identify/vocabulary';
 import { withQuery } from '../api';
 import { Badge, Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
-import { currencyDigits, day, money, num, pct } from '../format';
+import { currencyExponent, day, money, num, pct } from '../format';
 import { useApi } from '../hooks';
 import { Link, useQueryState, useTitle } from '../router';
 import type { CustomerPage } from '../types';
-import { ReasonSelect, SEGMENT_LABEL, SegmentSelect, STATES, TeamSelect } from './common';
+import { ReasonSelect, SEGMENT_LABEL, SegmentSelect, TeamSelect } from './common';
 
 const LIMIT = 50;
 const FILTERS = ['q', 'state', 'segment', 'reason', 'team', 'pAliveMin', 'pAliveMax', 'clvMin', 'clvMax', 'doNotContact'] as const;
@@ -69,7 +70,7 @@ export default function Customers() {
   const path = withQuery('/api/v1/customers', { ...filters, sort, order, page, limit: LIMIT });
   const { data, error, loading } = useApi<CustomerPage>(path);
   const currency = data?.reportingCurrency ?? 'EUR';
-  const scale = 10 ** currencyDigits(currency);
+  const scale = 10 ** currencyExponent(currency);
   const set = (k: string) => (v: string) => setQ({ [k]: v, page: null });
   const setSort = (key: string) => setQ({ sort: key, order: key === sort ? (order === 'asc' ? 'desc' : order === 'desc' ? 'asc' : NUMERIC.has(key) || key === 'last_order' ? 'asc' : 'desc') : null, page: null });
   const exportHref = withQuery('/api/v1/customers/export.csv', { ...filters, sort, order });
@@ -86,7 +87,7 @@ export default function Customers() {
           State
           <select value={filters.state} onChange={(e) => set('state')(e.target.value)} aria-label="State">
             <option value="">any state</option>
-            {STATES.map((s) => (
+            {LIFECYCLE_STATES.map((s) => (
               <option key={s} value={s}>
                 {s.replace('_', ' ')}
               </option>

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { DATE_FORMATS, DECIMAL_SEPARATORS, ENTITY_NAMES, type DecimalSeparator } from '../../../src/ingest/vocabulary';
 import { api, ApiError, upload, withQuery } from '../api';
 import { Chart } from '../components/Chart';
 import { Async, Card, Empty, ErrorBox, PageHeader, Progress } from '../components/ui';
@@ -7,8 +8,7 @@ import { useApi } from '../hooks';
 import { useTitle } from '../router';
 import type { AnalysisJob as Job, AnalysisModel, AnalysisRun, ImportResult, ImportRow, Validation } from '../types';
 
-const ENTITIES = ['teams', 'employees', 'customers', 'contracts', 'orders', 'interactions', 'preferences'] as const;
-const DATE_FORMATS = ['iso', 'YYYY-MM-DD', 'DD.MM.YYYY', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD'];
+const DECIMAL_EXAMPLE: Record<DecimalSeparator, string> = { point: '1234.56', comma: '1234,56' };
 const MODEL_LABEL: Record<string, string> = { bgnbd: 'BG/NBD', paretonbd: 'Pareto/NBD', gammagamma: 'Gamma-Gamma' };
 
 function Import({ onImported }: { onImported: () => void }) {
@@ -42,7 +42,7 @@ function Import({ onImported }: { onImported: () => void }) {
         <label>
           What the file holds
           <select value={entity} onChange={(e) => setEntity(e.target.value)} aria-label="Entity">
-            {ENTITIES.map((e) => (
+            {ENTITY_NAMES.map((e) => (
               <option key={e}>{e}</option>
             ))}
           </select>
@@ -62,8 +62,11 @@ function Import({ onImported }: { onImported: () => void }) {
         <label>
           Decimals
           <select value={options.decimal} onChange={(e) => setOptions({ ...options, decimal: e.target.value })} aria-label="Decimal separator">
-            <option value="point">1234.56</option>
-            <option value="comma">1234,56</option>
+            {DECIMAL_SEPARATORS.map((d) => (
+              <option key={d} value={d}>
+                {DECIMAL_EXAMPLE[d]}
+              </option>
+            ))}
           </select>
         </label>
         <label>

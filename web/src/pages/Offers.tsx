@@ -1,14 +1,15 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { SEGMENTS } from '../../../src/analyse/vocabulary';
 import { api, ApiError } from '../api';
 import { Async, Badge, Card, Empty, ErrorBox, PageHeader } from '../components/ui';
-import { currencyDigits, num, offerTerms } from '../format';
+import { currencyExponent, num, offerTerms } from '../format';
 import { useAction, useApi } from '../hooks';
 import { useTitle } from '../router';
 import type { Offer, Reason } from '../types';
-import { SEGMENT_LABEL, SEGMENTS, useReasons } from './common';
+import { SEGMENT_LABEL, useReasons } from './common';
 
-const TYPES = ['discount_percent', 'account_credit', 'free_months', 'switching_bonus', 'apology', 'personal_advisor', 'priority_service', 'product_fix'];
-const TYPE_LABEL: Record<string, string> = {
+// Keyed by the server's offer types, so the compiler finds a type added there and missing here.
+const TYPE_LABEL: Record<Offer['terms']['type'], string> = {
   discount_percent: 'discount (percent)',
   account_credit: 'account credit',
   free_months: 'free months',
@@ -18,6 +19,7 @@ const TYPE_LABEL: Record<string, string> = {
   priority_service: 'priority service',
   product_fix: 'product fix',
 };
+const TYPES = Object.keys(TYPE_LABEL) as Offer['terms']['type'][];
 
 /** The terms as typed: every number as text, money in major units of its currency. */
 interface TermsForm {
@@ -40,7 +42,7 @@ function needsOf(type: string) {
 
 /** Minor units as major-unit text with the currency's decimals, exactly (5000 EUR → "50.00"). */
 export function minorToText(minor: number, currency: string): string {
-  const digits = currencyDigits(currency);
+  const digits = currencyExponent(currency);
   const sign = minor < 0 ? '-' : '';
   const s = String(Math.abs(Math.trunc(minor))).padStart(digits + 1, '0');
   return digits === 0 ? sign + s : `${sign}${s.slice(0, -digits)}.${s.slice(-digits)}`;
@@ -48,7 +50,7 @@ export function minorToText(minor: number, currency: string): string {
 
 /** Major-unit text as minor units, exactly ("50.00" EUR → 5000); a message when it is not an amount of that currency. */
 export function textToMinor(text: string, currency: string): number | { message: string } {
-  const digits = currencyDigits(currency);
+  const digits = currencyExponent(currency);
   const m = /^(-?)(\d*)(?:[.,](\d*))?$/.exec(text.trim());
   if (!m || (m[2] === '' && !m[3])) return { message: `enter an amount such as ${minorToText(5000, currency)}` };
   const fraction = m[3] ?? '';

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { LIFECYCLE_STATES } from '../../../src/identify/vocabulary';
 import { paretoChartOption } from '../charts/pareto';
 import { Chart } from '../components/Chart';
 import { Async, Card, Empty, ErrorBox, Loading, PageHeader, Stat, StateBadge } from '../components/ui';
@@ -25,7 +26,7 @@ function StateCounts() {
         return (
           <div className="stats" data-testid="state-counts">
             <Stat label="Customers" value={num(total)} hint={`${num(counts.reduce((a, c) => a + c.doNotContact, 0))} do not contact`} testId="stat-customers" />
-            {(['active', 'at_risk', 'sleeping', 'lost', 'won_back'] as const).map((s) => (
+            {LIFECYCLE_STATES.map((s) => (
               <Stat
                 key={s}
                 label={label(s)}

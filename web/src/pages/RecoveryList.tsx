@@ -1,19 +1,20 @@
 import { Fragment, useState, type FormEvent } from 'react';
+import { RECOVERY_SORTS, RECOVERY_STATES, type RecoverySort } from '../../../src/analyse/vocabulary';
 import { api, withQuery } from '../api';
 import { Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
-import { currencyDigits, day, money, num, pct } from '../format';
+import { currencyExponent, day, money, num, pct } from '../format';
 import { useAction, useApi } from '../hooks';
 import { useActing, useEmployees } from '../acting';
 import { Link, navigate, useQueryState, useTitle } from '../router';
 import type { CreatedCycle, RecoveryItem, RecoveryList as List } from '../types';
 import { ReasonSelect, SEGMENT_LABEL, SegmentSelect, TeamSelect, useTeams } from './common';
 
-const SORTS: [string, string][] = [
-  ['expected_value', 'Expected value'],
-  ['value', 'Value if recovered'],
-  ['p_recovery', 'P(recovery)'],
-  ['lost_since', 'Lost since'],
-];
+const SORT_LABEL: Record<RecoverySort, string> = {
+  expected_value: 'Expected value',
+  value: 'Value if recovered',
+  p_recovery: 'P(recovery)',
+  lost_since: 'Lost since',
+};
 const LIMIT = 25;
 
 function Explanation({ item }: { item: RecoveryItem }) {
@@ -97,7 +98,7 @@ function StartCycle({ filter, currency, onClose }: { filter: Record<string, stri
   const start = useAction(async () => {
     const team = filter.team ? teams.find((t) => t.code === filter.team) : undefined;
     const targetRule = {
-      states: filter.state ? [filter.state] : ['lost', 'sleeping'],
+      states: filter.state ? [filter.state] : [...RECOVERY_STATES],
       segments: filter.segment ? [filter.segment] : [],
       reasons: filter.reason ? [filter.reason] : [],
       teamIds: team ? [team.id] : [],
@@ -111,7 +112,7 @@ function StartCycle({ filter, currency, onClose }: { filter: Record<string, stri
       targetRule,
       holdoutShare: Number(form.holdoutShare) / 100,
       currency,
-      offerBudget: Math.round(Number(form.budget) * 10 ** currencyDigits(currency)),
+      offerBudget: Math.round(Number(form.budget) * 10 ** currencyExponent(currency)),
       members,
       ...(employee ? { createdBy: employee.id } : {}),
     });
@@ -213,8 +214,11 @@ export default function RecoveryList() {
           State
           <select value={filter.state} onChange={(e) => setFilter('state')(e.target.value)} aria-label="State">
             <option value="">lost and sleeping</option>
-            <option value="lost">lost</option>
-            <option value="sleeping">sleeping</option>
+            {RECOVERY_STATES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
         </label>
         <SegmentSelect value={filter.segment} onChange={setFilter('segment')} />
@@ -225,17 +229,17 @@ export default function RecoveryList() {
           <input
             type="number"
             step="any"
-            defaultValue={filter.minValue ? Number(filter.minValue) / 10 ** currencyDigits(currency) : ''}
-            onBlur={(e) => setFilter('minValue')(e.target.value === '' ? '' : String(Math.round(Number(e.target.value) * 10 ** currencyDigits(currency))))}
+            defaultValue={filter.minValue ? Number(filter.minValue) / 10 ** currencyExponent(currency) : ''}
+            onBlur={(e) => setFilter('minValue')(e.target.value === '' ? '' : String(Math.round(Number(e.target.value) * 10 ** currencyExponent(currency))))}
             style={{ width: 120 }}
           />
         </label>
         <label>
           Sort by
           <select value={sort} onChange={(e) => setQ({ sort: e.target.value, page: null })} aria-label="Sort by">
-            {SORTS.map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
+            {RECOVERY_SORTS.map((s) => (
+              <option key={s} value={s}>
+                {SORT_LABEL[s]}
               </option>
             ))}
           </select>

@@ -1,11 +1,15 @@
 /** Pieces several pages share: the reason, team, employee and segment choices, read from the API. */
+import { SEGMENTS } from '../../../src/analyse/vocabulary';
 import { useEmployees } from '../acting';
 import { useApi } from '../hooks';
 import type { Reason, Team } from '../types';
 
-export const SEGMENTS = ['true_friends', 'butterflies', 'barnacles', 'strangers'] as const;
-export const SEGMENT_LABEL: Record<string, string> = { true_friends: 'True friends', butterflies: 'Butterflies', barnacles: 'Barnacles', strangers: 'Strangers' };
-export const STATES = ['active', 'at_risk', 'sleeping', 'lost', 'won_back'] as const;
+export const SEGMENT_LABEL: Record<string, string> = {
+  true_friends: 'True friends',
+  butterflies: 'Butterflies',
+  barnacles: 'Barnacles',
+  strangers: 'Strangers',
+} satisfies Record<(typeof SEGMENTS)[number], string>;
 
 export function useReasons() {
   return useApi<{ reasons: Reason[] }>('/api/v1/reasons').data?.reasons ?? [];
