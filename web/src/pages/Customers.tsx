@@ -72,7 +72,9 @@ export default function Customers() {
   const currency = data?.reportingCurrency ?? 'EUR';
   const scale = 10 ** currencyExponent(currency);
   const set = (k: string) => (v: string) => setQ({ [k]: v, page: null });
-  const setSort = (key: string) => setQ({ sort: key, order: key === sort ? (order === 'asc' ? 'desc' : order === 'desc' ? 'asc' : NUMERIC.has(key) || key === 'last_order' ? 'asc' : 'desc') : null, page: null });
+  // The direction in effect: the one asked for, else the sort's default, which the server answers with.
+  const direction = order || data?.order || '';
+  const setSort = (key: string) => setQ({ sort: key, order: key === sort ? (direction === 'asc' ? 'desc' : 'asc') : null, page: null });
   const exportHref = withQuery('/api/v1/customers/export.csv', { ...filters, sort, order });
   return (
     <>
@@ -129,10 +131,10 @@ export default function Customers() {
                   <thead>
                     <tr>
                       {COLUMNS.map(([label, key]) => (
-                        <th key={label} className={key && (NUMERIC.has(key) || key === 'last_order') ? 'num' : undefined} aria-sort={key === sort ? (order === 'desc' ? 'descending' : 'ascending') : undefined}>
+                        <th key={label} className={key && (NUMERIC.has(key) || key === 'last_order') ? 'num' : undefined} aria-sort={key === sort && direction ? (direction === 'desc' ? 'descending' : 'ascending') : undefined}>
                           {key ? (
                             <button type="button" className={`sort ${key === sort ? 'on' : ''}`} onClick={() => setSort(key)}>
-                              {label} {key === sort ? (order === 'asc' ? '▲' : order === 'desc' ? '▼' : '•') : ''}
+                              {label} {key === sort ? (direction === 'asc' ? '▲' : direction === 'desc' ? '▼' : '•') : ''}
                             </button>
                           ) : (
                             label
