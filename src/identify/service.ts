@@ -119,7 +119,8 @@ async function recompute(
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failure) throw failure.reason;
   await finishRecompute(db, recomputeId, customers, written);
-  await refreshStatistics(db, ['customer_states', 'state_transitions']);
+  // The summaries the triggers of migration 0012 kept on the way were rewritten as much as the states.
+  await refreshStatistics(db, ['customer_states', 'state_transitions', 'loss_facts', 'loss_days']);
   return { recomputeId, asOf, analysisRunId: runs.current?.id ?? null, customers, transitionsWritten: written, transitionsTo };
 }
 
