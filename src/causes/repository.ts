@@ -7,6 +7,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { wholeDays } from '../db/summaries.js';
+import { withLocalSettings, type LocalSettings } from '../db/settings.js';
 import type { RootCauseStatus } from '../db/schema-causes.js';
 import type { LossState, TrendPeriod } from './schemas.js';
 
@@ -102,6 +103,13 @@ function countedLosses(f: LossFilter): RawBuilder<unknown> {
     }`;
 }
 
+/**
+ * The aggregates count distinct customers per reason and currency (and per period): sorts of a year of a million
+ * customers' losses, which spilled to disk in PostgreSQL's default 4 MB. No parallel workers: two reports of one page
+ * run side by side on the pool already.
+ */
+const REPORT_SETTINGS: LocalSettings = { work_mem: '32MB', max_parallel_workers_per_gather: 0 };
+
 export interface LossAggregate {
   /** The (rolled-up) reason; null in a total row. */
   code: string | null;
@@ -123,7 +131,7 @@ export interface LossAggregate {
  * statement with grouping sets, so customer counts are distinct at every level (never summed across rows).
  */
 export async function lossAggregates(db: Db, f: LossFilter): Promise<LossAggregate[]> {
-  const { rows } = await sql<{
+  const statement = sql<{
     code: string | null;
     currency: string | null;
     g_code: number;
@@ -144,7 +152,8 @@ export async function lossAggregates(db: Db, f: LossFilter): Promise<LossAggrega
            coalesce(sum(value_lost) FILTER (WHERE to_state = 'lost'), 0)::bigint AS lost_value,
            coalesce(sum(value_lost) FILTER (WHERE to_state = 'sleeping'), 0)::bigint AS sleeping_value
     FROM losses
-    GROUP BY GROUPING SETS ((group_code, currency), (group_code), (currency), ())`.execute(db);
+    GROUP BY GROUPING SETS ((group_code, currency), (group_code), (currency), ())`;
+  const rows = await withLocalSettings(db, REPORT_SETTINGS, async (trx) => (await statement.execute(trx)).rows);
   return rows.map((r) => ({
     code: Number(r.g_code) === 0 ? r.code : null,
     currency: Number(r.g_currency) === 0 && r.currency !== null ? r.currency.trim() : null,
@@ -178,7 +187,7 @@ export interface TrendRow {
 export async function trendRows(db: Db, f: LossFilter & { by: TrendPeriod }): Promise<TrendRow[]> {
   const step = f.by === 'month' ? sql`interval '1 month'` : sql`interval '3 months'`;
   const label = f.by === 'month' ? 'YYYY-MM' : 'YYYY-"Q"Q';
-  const { rows } = await sql<{
+  const statement = sql<{
     period: string;
     start: Date;
     code: string;
@@ -207,7 +216,8 @@ export async function trendRows(db: Db, f: LossFilter & { by: TrendPeriod }): Pr
            coalesce(a.sleeping_customers, 0) AS sleeping_customers, coalesce(a.value, 0)::bigint AS value
     FROM periods p CROSS JOIN combos c
     LEFT JOIN agg a ON a.bucket = p.bucket AND a.code = c.code AND a.currency IS NOT DISTINCT FROM c.currency
-    ORDER BY p.bucket, c.currency NULLS LAST, c.code`.execute(db);
+    ORDER BY p.bucket, c.currency NULLS LAST, c.code`;
+  const rows = await withLocalSettings(db, REPORT_SETTINGS, async (trx) => (await statement.execute(trx)).rows);
   return rows.map((r) => ({
     period: r.period,
     start: r.start,

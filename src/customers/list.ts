@@ -21,6 +21,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { loadConversion, type Conversion } from '../currency/service.js';
 import type { Database } from '../db/engine.js';
+import { withLocalSettings, type LocalSettings } from '../db/settings.js';
 import type { LifecycleState, SegmentName } from '../db/schema.js';
 import { LIFECYCLE_STATES } from '../identify/schemas.js';
 import { CustomersError } from './errors.js';
@@ -439,18 +440,12 @@ export const FILTERS_FIRST_BELOW = 5_000;
  * cost more to start than these queries take (a LIMIT 51 walk waited 300 ms for its workers on a busy 2-core
  * machine), and JIT compilation likewise.
  */
-async function listSettings(trx: Database['db'], timeoutMs: number | null): Promise<void> {
-  await sql`SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true),
-                   set_config('statement_timeout', ${String(timeoutMs ?? 0)}, true)`.execute(trx);
-}
+const listSettings = (timeoutMs: number | null): LocalSettings => ({ max_parallel_workers_per_gather: 0, jit: 'off', statement_timeout: timeoutMs ?? 0 });
 
 /** Runs a list statement on PostgreSQL with listSettings (and a timeout), as it is on PGlite. */
 async function runListStatement<T>(database: Database, statement: RawBuilder<T>, timeoutMs: number | null = null): Promise<T[]> {
   if (database.engine !== 'postgresql') return (await statement.execute(database.db)).rows;
-  return database.db.transaction().execute(async (trx) => {
-    await listSettings(trx, timeoutMs);
-    return (await statement.execute(trx)).rows;
-  });
+  return withLocalSettings(database.db, listSettings(timeoutMs), async (trx) => (await statement.execute(trx)).rows);
 }
 
 const isTimeout = (error: unknown) => (error as { code?: string }).code === '57014';

@@ -11,6 +11,7 @@ import type { Classification, ContractRecord, CustomerRecord, ScoringModel } fro
 import { DAY_MS } from './rules.js';
 import type { IdentifyOptions } from './schemas.js';
 import { wholeDays } from '../db/summaries.js';
+import { applyLocalSettings } from '../db/settings.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -26,7 +27,7 @@ export async function lockStates(trx: Transaction<DB>): Promise<void> {
  * parallel workers (the recompute already runs its batches side by side; starting workers per statement only costs).
  */
 export async function tuneBatch(trx: Transaction<DB>): Promise<void> {
-  await sql`SELECT set_config('work_mem', '64MB', true), set_config('max_parallel_workers_per_gather', '0', true)`.execute(trx);
+  await applyLocalSettings(trx, { work_mem: '64MB', max_parallel_workers_per_gather: 0 });
 }
 
 /**
