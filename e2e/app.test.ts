@@ -106,6 +106,17 @@ describe.skipIf(!chromiumAvailable())('web application in headless Chromium', ()
     await go('/customers');
     const total = page.getByTestId('customer-total');
     await expect.poll(() => total.textContent()).toMatch(/^600 customers/);
+    // Paging by cursor: the next page follows without overlap, and the previous one comes back the same.
+    const rowLinks = () => page.locator('[data-testid="customer-table"] tbody tr a').evaluateAll((links) => links.map((a) => (a as unknown as { getAttribute(name: string): string | null }).getAttribute('href')));
+    const first = await rowLinks();
+    await page.getByRole('button', { name: /Next/ }).click();
+    await expect.poll(() => page.url()).toMatch(/after=.*page=2|page=2.*after=/);
+    await expect.poll(async () => (await rowLinks())[0]).not.toBe(first[0]);
+    const second = await rowLinks();
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+    await page.getByRole('button', { name: /Previous/ }).click();
+    await expect.poll(() => page.url()).toContain('page=1');
+    await expect.poll(rowLinks).toEqual(first);
     const counts = (await (await fetch(`${server.url}/api/v1/states/counts`)).json()) as { counts: { state: string; customers: number }[] };
     const lost = counts.counts.find((c) => c.state === 'lost')!.customers;
     await page.getByLabel('State').selectOption('lost');

@@ -67,14 +67,35 @@ export default function Customers() {
   const sort = q.get('sort') ?? 'name';
   const order = q.get('order') ?? '';
   const page = Number(q.get('page') ?? '1');
-  const path = withQuery('/api/v1/customers', { ...filters, sort, order, page, limit: LIMIT });
+  // Pages follow each other by cursor (the `next` of the page before): each costs the same however deep it is,
+  // where an offset reads every row before it. `page` is only the number shown; without a cursor (a link or a
+  // reload of a later page, a step back past the pages seen) the page is read by its number.
+  const after = q.get('after') ?? '';
+  const [trail, setTrail] = useState<string[]>([]);
+  const path = withQuery('/api/v1/customers', { ...filters, sort, order, ...(after ? { after } : { page }), limit: LIMIT });
   const { data, error, loading } = useApi<CustomerPage>(path);
   const currency = data?.reportingCurrency ?? 'EUR';
   const scale = 10 ** currencyExponent(currency);
-  const set = (k: string) => (v: string) => setQ({ [k]: v, page: null });
+  const restart = { page: null, after: null };
+  const set = (k: string) => (v: string) => {
+    setTrail([]);
+    setQ({ [k]: v, ...restart });
+  };
   // The direction in effect: the one asked for, else the sort's default, which the server answers with.
   const direction = order || data?.order || '';
-  const setSort = (key: string) => setQ({ sort: key, order: key === sort ? (direction === 'asc' ? 'desc' : 'asc') : null, page: null });
+  const setSort = (key: string) => {
+    setTrail([]);
+    setQ({ sort: key, order: key === sort ? (direction === 'asc' ? 'desc' : 'asc') : null, ...restart });
+  };
+  const nextPage = (next: string) => {
+    setTrail([...trail, after]);
+    setQ({ after: next, page: String(page + 1) });
+  };
+  const previousPage = () => {
+    const back = trail.at(-1);
+    setTrail(trail.slice(0, -1));
+    setQ({ after: back ?? null, page: String(page - 1) });
+  };
   const exportHref = withQuery('/api/v1/customers/export.csv', { ...filters, sort, order });
   return (
     <>
@@ -172,10 +193,10 @@ export default function Customers() {
             )}
             <div className="pager">
               <span className="muted">page {page}</span>
-              <button type="button" disabled={page <= 1} onClick={() => setQ({ page: String(page - 1) })}>
+              <button type="button" disabled={page <= 1} onClick={previousPage}>
                 ← Previous
               </button>
-              <button type="button" disabled={!data.next} onClick={() => setQ({ page: String(page + 1) })}>
+              <button type="button" disabled={!data.next} onClick={() => data.next && nextPage(data.next)}>
                 Next →
               </button>
             </div>
