@@ -89,4 +89,31 @@ describeEachEngine('report summaries', (engine) => {
     await recomputeStates(database, { asOf: '2025-12-31T00:00:00Z' });
     await expectSummariesFresh(database);
   });
+
+  it.skipIf(engine.engine !== 'postgresql')('let a call refresh a customer\'s losses while an orders import is still open', async () => {
+    const ids = await loadCompany(database);
+    const db = database.db;
+    const c1 = ids.customers.C1!;
+    let finishImport!: () => void;
+    const importMayFinish = new Promise<void>((resolve) => (finishImport = resolve));
+    let ordersWritten!: () => void;
+    const ordersInTable = new Promise<void>((resolve) => (ordersWritten = resolve));
+    const importing = db.transaction().execute(async (trx) => {
+      await sql`INSERT INTO orders (customer_id, order_key, occurred_at, amount, currency) VALUES (${c1}, 'still-importing', '2025-06-01T00:00:00Z', 1000, 'EUR')`.execute(trx);
+      ordersWritten();
+      await importMayFinish;
+    });
+    await ordersInTable;
+    // What a recorded call's trigger does for its customer, in a transaction that gives up after 2 s of waiting.
+    try {
+      await db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL lock_timeout = '2s'`.execute(trx);
+        await sql`SELECT winback_refresh_losses(array[${c1}]::bigint[])`.execute(trx);
+      });
+    } finally {
+      finishImport();
+      await importing;
+    }
+    await expectSummariesFresh(database);
+  });
 });
