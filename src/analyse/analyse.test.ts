@@ -20,6 +20,7 @@ import {
   setRecoveryPrior,
   testReasonText,
   topFactors,
+  recoveryExplanation,
   verifyContractReason,
 } from './index.js';
 import { setExchangeRate, setReportingCurrency } from '../currency/index.js';
@@ -304,7 +305,7 @@ describeEachEngine('analyse', (engine) => {
       expect(k3.explanation).toMatchObject({
         reporting: { currency: 'EUR', from: 'GBP', rate: '1.17', original: { currency: 'GBP', expectedValue: -1300, cost: 1300 }, expectedValue: -1521, cost: 1521, note: null },
       });
-      expect(topFactors({ explanation: k3.explanation, currency: 'GBP' })).toContain('EV -13.00 GBP × 1.17 = -15.21 EUR');
+      expect(topFactors({ explanation: recoveryExplanation(k3.explanation), currency: 'GBP' })).toContain('EV -13.00 GBP × 1.17 = -15.21 EUR');
       // EUR customers: rate 1, the same amounts.
       expect([k1.reporting_currency, Number(k1.exchange_rate), k1.expected_value_reporting, k1.cost_reporting]).toEqual(['EUR', 1, Number(k1.expected_value), 1500]);
       // SEK, no rate: valued in SEK, not converted, and the run says so, naming the currency.

@@ -54,7 +54,7 @@ import {
 import { formatMinor } from '../currency/money.js';
 import { loadConversion } from '../currency/service.js';
 import { AnalyseError } from './errors.js';
-import { findPrior, pRecovery, type RecoveryPrior } from './expected-value.js';
+import { findPrior, pRecovery, type PRecovery, type RecoveryPrior } from './expected-value.js';
 import { mapContractReasonsIn, testReasonText } from './reasons.js';
 import {
   parseOptions,
@@ -485,6 +485,49 @@ const SORTS = {
   lost_since: { column: 'state_since', nullable: false },
 } as const;
 
+/**
+ * How a recovery score came about, as the scoring statement above writes it (recovery_scores.explanation): the
+ * formula, the state and reason, P(recovery) with its prior and learned outcomes, the value if recovered by the
+ * method that priced it, the cost, and the conversion into the reporting currency.
+ */
+export interface RecoveryExplanation {
+  formula: string;
+  /** Timestamps are ISO text: the explanation is stored as jsonb. */
+  state: { state: 'lost' | 'sleeping'; since: string };
+  segment: SegmentName | null;
+  reason: {
+    code: string | null;
+    source: string;
+    mappedCode: string | null;
+    verifiedCode: string | null;
+    text: string | null;
+    ruleId: number | null;
+    rulePattern: string | null;
+  };
+  pRecovery: PRecovery;
+  valueIfRecovered: { value: number; currency: string | null } & (
+    | { method: 'contract'; monthlyValue: number; plan: string | null; termMonths: number; marginRatio: number; expectedTerms: number; sbg: unknown }
+    | { method: 'orders'; expectedSpend: number; marginRatio: number; discountedTransactions: number; model: unknown }
+    | { method: 'none'; note: string }
+  );
+  cost: { measure: string; amount: number; currency: string | null; note: string | null };
+  reporting: {
+    currency: string;
+    from: string | null;
+    rate: string | null;
+    rateUpdatedAt: string | null;
+    rateUpdatedBy: string | null;
+    original: { currency: string | null; expectedValue: number; valueIfRecovered: number; cost: number };
+    expectedValue: number | null;
+    valueIfRecovered: number | null;
+    cost: number | null;
+    note: string | null;
+  };
+}
+
+/** The stored explanation, typed: recovery_scores.explanation is written by the scoring statement above alone. */
+export const recoveryExplanation = (stored: Record<string, unknown>): RecoveryExplanation => stored as unknown as RecoveryExplanation;
+
 export interface RecoveryListItem {
   rank: number;
   customerId: number;
@@ -508,7 +551,7 @@ export interface RecoveryListItem {
   valueIfRecoveredReporting: number | null;
   costReporting: number | null;
   expectedValueReporting: number | null;
-  explanation: Record<string, unknown>;
+  explanation: RecoveryExplanation;
 }
 
 export interface RecoveryList {
@@ -673,7 +716,7 @@ export async function listRecovery(database: Database, input: RecoveryListQueryI
         valueIfRecoveredReporting: num(r.value_if_recovered_reporting),
         costReporting: num(r.cost_reporting),
         expectedValueReporting: num(r.expected_value_reporting),
-        explanation: r.explanation,
+        explanation: recoveryExplanation(r.explanation),
       };
     }),
     sort: q.sort,
@@ -687,12 +730,7 @@ export async function listRecovery(database: Database, input: RecoveryListQueryI
 
 /** One line of the main factors of a score, for lists: P, value and its basis, cost, conversion. */
 export function topFactors(item: Pick<RecoveryListItem, 'explanation' | 'currency'>): string {
-  const e = item.explanation as {
-    pRecovery?: { value: number; prior: { alpha: number; beta: number; segment: string | null; reasonCode: string | null }; outcomes: { attempts: number; wins: number } };
-    valueIfRecovered?: { value: number; method: string; monthlyValue?: number; expectedTerms?: number; expectedSpend?: number; discountedTransactions?: number; marginRatio?: number };
-    cost?: { amount: number; measure: string };
-    reporting?: { currency: string; from: string | null; rate: string | null; expectedValue: number | null; original: { expectedValue: number } };
-  };
+  const e = item.explanation;
   const money = (v: number) => formatMinor(v, item.currency);
   const parts: string[] = [];
   if (e.pRecovery) {
@@ -703,9 +741,17 @@ export function topFactors(item: Pick<RecoveryListItem, 'explanation' | 'currenc
   }
   const v = e.valueIfRecovered;
   if (v) {
-    if (v.method === 'contract') parts.push(`value ${money(v.value)} = ${money(v.monthlyValue ?? 0)}/month × ${(v.expectedTerms ?? 0).toFixed(2)} terms × margin ${(v.marginRatio ?? 0).toFixed(2)}`);
-    else if (v.method === 'orders') parts.push(`value ${money(v.value)} = ${(v.discountedTransactions ?? 0).toFixed(2)} orders × ${money(v.expectedSpend ?? 0)} × margin ${(v.marginRatio ?? 0).toFixed(2)}`);
-    else parts.push('no model value');
+    switch (v.method) {
+      case 'contract':
+        parts.push(`value ${money(v.value)} = ${money(v.monthlyValue)}/month × ${v.expectedTerms.toFixed(2)} terms × margin ${v.marginRatio.toFixed(2)}`);
+        break;
+      case 'orders':
+        parts.push(`value ${money(v.value)} = ${v.discountedTransactions.toFixed(2)} orders × ${money(v.expectedSpend)} × margin ${v.marginRatio.toFixed(2)}`);
+        break;
+      case 'none':
+        parts.push('no model value');
+        break;
+    }
   }
   if (e.cost) parts.push(`cost ${money(e.cost.amount)} (${e.cost.measure})`);
   const r = e.reporting;

@@ -6,7 +6,7 @@
  * Every read is by customer id on an index that leads with it.
  */
 import { sql } from 'kysely';
-import { SEGMENT_TREATMENTS, topFactors } from '../analyse/index.js';
+import { recoveryExplanation, SEGMENT_TREATMENTS, topFactors, type RecoveryExplanation } from '../analyse/index.js';
 import { contactHistory, type ContactLogRow } from '../contact/repository.js';
 import { formatMinor } from '../currency/money.js';
 import { loadConversion } from '../currency/service.js';
@@ -165,7 +165,7 @@ export interface CustomerProfile {
       reasonCode: string | null;
       /** One line of the main factors (as the recovery list shows them) and the full explanation. */
       factors: string;
-      explanation: Record<string, unknown>;
+      explanation: RecoveryExplanation;
     } | null;
   };
   /** P(alive) and CLV of every analysis that scored the customer, oldest first (validation runs marked). */
@@ -407,8 +407,8 @@ export async function customerProfile(database: Database, idInput: number | stri
         expectedValueReporting: num(recovery.expected_value_reporting),
         reportingCurrency: recovery.reporting_currency.trim(),
         reasonCode: recovery.reason_code,
-        factors: topFactors({ explanation: recovery.explanation, currency: trim(recovery.currency) }),
-        explanation: recovery.explanation,
+        factors: topFactors({ explanation: recoveryExplanation(recovery.explanation), currency: trim(recovery.currency) }),
+        explanation: recoveryExplanation(recovery.explanation),
       }
     : null;
 

@@ -17,15 +17,20 @@ const SORT_LABEL: Record<RecoverySort, string> = {
 };
 const LIMIT = 25;
 
+/** How the value if recovered was priced, by the method that priced it. */
+function valueBasis(v: RecoveryItem['explanation']['valueIfRecovered']): string {
+  switch (v.method) {
+    case 'contract':
+      return `contract ${v.plan ?? ''}: ${money(v.monthlyValue, v.currency)} a month × ${v.termMonths} months × ${num(v.expectedTerms, 2)} expected terms × margin ${pct(v.marginRatio, 0)}`;
+    case 'orders':
+      return `orders: ${num(v.discountedTransactions, 2)} discounted orders × ${money(v.expectedSpend, v.currency)} expected spend × margin ${pct(v.marginRatio, 0)}`;
+    case 'none':
+      return v.note;
+  }
+}
+
 function Explanation({ item }: { item: RecoveryItem }) {
-  const e = item.explanation as {
-    formula?: string;
-    pRecovery?: { value: number; prior?: { alpha: number; beta: number; mean: number; rationale?: string; segment: string | null; reasonCode: string | null }; outcomes?: { wins: number; attempts: number }; posterior?: { alpha: number; beta: number } };
-    valueIfRecovered?: { method?: string; value?: number; currency?: string; plan?: string; monthlyValue?: number; termMonths?: number; expectedTerms?: number; marginRatio?: number };
-    cost?: { measure?: string; amount?: number; currency?: string };
-    reason?: { code?: string; text?: string | null; source?: string; rulePattern?: string | null; verifiedCode?: string | null };
-    reporting?: { rate?: string; from?: string; currency?: string; rateUpdatedAt?: string };
-  };
+  const e = item.explanation;
   const v = e.valueIfRecovered;
   const p = e.pRecovery;
   return (
@@ -39,20 +44,16 @@ function Explanation({ item }: { item: RecoveryItem }) {
         <>
           <dt>P(recovery) {pct(p.value, 1)}</dt>
           <dd>
-            prior Beta({num(p.prior?.alpha, 1)}, {num(p.prior?.beta, 1)}) for {p.prior?.segment ? SEGMENT_LABEL[p.prior.segment] ?? p.prior.segment : 'any segment'} ×{' '}
-            {p.prior?.reasonCode ?? 'any reason'}
-            {p.prior?.rationale ? ` — “${p.prior.rationale}”` : ''}; learned from {num(p.outcomes?.wins)} wins in {num(p.outcomes?.attempts)} attempts
+            prior Beta({num(p.prior.alpha, 1)}, {num(p.prior.beta, 1)}) for {p.prior.segment ? SEGMENT_LABEL[p.prior.segment] ?? p.prior.segment : 'any segment'} ×{' '}
+            {p.prior.reasonCode ?? 'any reason'}
+            {p.prior.rationale ? ` — “${p.prior.rationale}”` : ''}; learned from {num(p.outcomes.wins)} wins in {num(p.outcomes.attempts)} attempts
           </dd>
         </>
       ) : null}
       {v ? (
         <>
           <dt>Value if recovered {money(v.value, v.currency)}</dt>
-          <dd>
-            {v.method === 'contract'
-              ? `contract ${v.plan ?? ''}: ${money(v.monthlyValue, v.currency)} a month × ${v.termMonths} months × ${num(v.expectedTerms, 2)} expected terms × margin ${pct(v.marginRatio, 0)}`
-              : `method ${v.method}`}
-          </dd>
+          <dd>{valueBasis(v)}</dd>
         </>
       ) : null}
       {e.cost ? (
