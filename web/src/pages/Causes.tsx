@@ -7,10 +7,13 @@ import { Async, Badge, Card, Empty, ErrorBox, PageHeader, StateBadge } from '../
 import { day, money, num, pct, toMajor } from '../format';
 import { useAction, useApi } from '../hooks';
 import { Link, useQueryState, useTitle } from '../router';
+import type { LossState } from '../../../src/causes/schemas';
 import type { Feedback, Item, Pareto, Team, Trends } from '../types';
 import { EmployeeSelect, ReasonSelect, TeamSelect } from './common';
 
 // Keyed by the server's statuses (src/causes), so the compiler finds one added there and missing here.
+/** One label per state the reports filter by (the compiler checks them against the server's). */
+const LOSS_STATE_LABEL: Record<LossState, string> = { lost: 'lost only', sleeping: 'sleeping only' };
 const STATUS_LABEL: Record<Item['status'], string> = { open: 'open', in_progress: 'in progress', fixed: 'fixed', wont_fix: "won't fix" };
 const STATUS_TONE: Record<Item['status'], string> = { open: 'bad', in_progress: 'warn', fixed: 'good', wont_fix: '' };
 
@@ -308,8 +311,11 @@ export default function Causes() {
           Who
           <select value={state} onChange={(e) => setQ({ state: e.target.value })} aria-label="Lost or sleeping">
             <option value="">lost and sleeping</option>
-            <option value="lost">lost only</option>
-            <option value="sleeping">sleeping only</option>
+            {Object.entries(LOSS_STATE_LABEL).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
           </select>
         </label>
         <label>

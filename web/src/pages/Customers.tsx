@@ -5,12 +5,14 @@ import { Badge, Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '.
 import { currencyExponent, day, money, num, pct } from '../format';
 import { useApi } from '../hooks';
 import { Link, useQueryState, useTitle } from '../router';
+import type { CustomerSort } from '../../../src/customers/schemas';
 import type { CustomerPage } from '../types';
 import { ReasonSelect, SEGMENT_LABEL, SegmentSelect, TeamSelect } from './common';
 
 const LIMIT = 50;
 const FILTERS = ['q', 'state', 'segment', 'reason', 'team', 'pAliveMin', 'pAliveMax', 'clvMin', 'clvMax', 'doNotContact'] as const;
-const COLUMNS: [string, string | null][] = [
+// Sort keys are the server's (checked by the compiler): a key it does not know cannot be offered.
+const COLUMNS: [string, CustomerSort | null][] = [
   ['Customer', 'name'],
   ['State', 'state'],
   ['Segment', null],
@@ -21,7 +23,7 @@ const COLUMNS: [string, string | null][] = [
   ['Recovery value', 'expected_value'],
   ['Last order', 'last_order'],
 ];
-const NUMERIC = new Set(['p_alive', 'clv', 'expected_value']);
+const NUMERIC = new Set<string>(['p_alive', 'clv', 'expected_value'] satisfies CustomerSort[]);
 
 /**
  * The total as the API gives it: counted, a lower bound (counting stops at countLimit), or — when counting every
