@@ -7,7 +7,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { wholeDays } from '../db/summaries.js';
-import { withLocalSettings, type LocalSettings } from '../db/settings.js';
+import { rowsWithSettings, type LocalSettings } from '../db/settings.js';
 import type { RootCauseStatus } from '../db/schema-causes.js';
 import type { LossState, TrendPeriod } from './schemas.js';
 
@@ -153,7 +153,7 @@ export async function lossAggregates(db: Db, f: LossFilter): Promise<LossAggrega
            coalesce(sum(value_lost) FILTER (WHERE to_state = 'sleeping'), 0)::bigint AS sleeping_value
     FROM losses
     GROUP BY GROUPING SETS ((group_code, currency), (group_code), (currency), ())`;
-  const rows = await withLocalSettings(db, REPORT_SETTINGS, async (trx) => (await statement.execute(trx)).rows);
+  const rows = await rowsWithSettings(db, REPORT_SETTINGS, statement);
   return rows.map((r) => ({
     code: Number(r.g_code) === 0 ? r.code : null,
     currency: Number(r.g_currency) === 0 && r.currency !== null ? r.currency.trim() : null,
@@ -217,7 +217,7 @@ export async function trendRows(db: Db, f: LossFilter & { by: TrendPeriod }): Pr
     FROM periods p CROSS JOIN combos c
     LEFT JOIN agg a ON a.bucket = p.bucket AND a.code = c.code AND a.currency IS NOT DISTINCT FROM c.currency
     ORDER BY p.bucket, c.currency NULLS LAST, c.code`;
-  const rows = await withLocalSettings(db, REPORT_SETTINGS, async (trx) => (await statement.execute(trx)).rows);
+  const rows = await rowsWithSettings(db, REPORT_SETTINGS, statement);
   return rows.map((r) => ({
     period: r.period,
     start: r.start,

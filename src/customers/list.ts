@@ -21,7 +21,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { loadConversion, type Conversion } from '../currency/service.js';
 import type { Database } from '../db/engine.js';
-import { withLocalSettings, type LocalSettings } from '../db/settings.js';
+import { rowsWithSettings, type LocalSettings } from '../db/settings.js';
 import type { LifecycleState, SegmentName } from '../db/schema.js';
 import { LIFECYCLE_STATES } from '../identify/schemas.js';
 import { CustomersError } from './errors.js';
@@ -445,7 +445,7 @@ const listSettings = (timeoutMs: number | null): LocalSettings => ({ max_paralle
 /** Runs a list statement on PostgreSQL with listSettings (and a timeout), as it is on PGlite. */
 async function runListStatement<T>(database: Database, statement: RawBuilder<T>, timeoutMs: number | null = null): Promise<T[]> {
   if (database.engine !== 'postgresql') return (await statement.execute(database.db)).rows;
-  return withLocalSettings(database.db, listSettings(timeoutMs), async (trx) => (await statement.execute(trx)).rows);
+  return rowsWithSettings(database.db, listSettings(timeoutMs), statement);
 }
 
 const isTimeout = (error: unknown) => (error as { code?: string }).code === '57014';

@@ -3,7 +3,7 @@
  * give its own statements what they need — memory for a large sort, no parallel workers or JIT for short queries, a
  * timeout — without changing the session the pool hands to the next caller.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from './schema.js';
 
 export interface LocalSettings {
@@ -34,4 +34,9 @@ export async function withLocalSettings<T>(db: Kysely<DB> | Transaction<DB>, set
     await applyLocalSettings(trx, settings);
     return work(trx);
   });
+}
+
+/** The rows of one statement, run with `settings` (withLocalSettings). */
+export function rowsWithSettings<R>(db: Kysely<DB> | Transaction<DB>, settings: LocalSettings, statement: RawBuilder<R>): Promise<R[]> {
+  return withLocalSettings(db, settings, async (trx) => (await statement.execute(trx)).rows);
 }
