@@ -9,6 +9,8 @@ export { currencyExponent };
 const locale = undefined; // the browser's
 
 export const toMajor = (minor: number, currency: string) => minor / 10 ** currencyExponent(currency);
+/** Major units (as typed) to the integer minor units the server stores, rounded to the currency's smallest unit. */
+export const toMinor = (major: number, currency: string) => Math.round(major * 10 ** currencyExponent(currency));
 
 /** €12,345 (whole units) or with cents when `exact`. */
 export function money(minor: number | null | undefined, currency: string | null | undefined, exact = false): string {

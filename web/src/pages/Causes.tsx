@@ -11,9 +11,9 @@ import type { LossState } from '../../../src/causes/schemas';
 import type { Feedback, Item, Pareto, Team, Trends } from '../types';
 import { EmployeeSelect, ReasonSelect, TeamSelect } from './common';
 
-// Keyed by the server's statuses (src/causes), so the compiler finds one added there and missing here.
 /** One label per state the reports filter by (the compiler checks them against the server's). */
 const LOSS_STATE_LABEL: Record<LossState, string> = { lost: 'lost only', sleeping: 'sleeping only' };
+// Keyed by the server's statuses (src/causes), so the compiler finds one added there and missing here.
 const STATUS_LABEL: Record<Item['status'], string> = { open: 'open', in_progress: 'in progress', fixed: 'fixed', wont_fix: "won't fix" };
 const STATUS_TONE: Record<Item['status'], string> = { open: 'bad', in_progress: 'warn', fixed: 'good', wont_fix: '' };
 

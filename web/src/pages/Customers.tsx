@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { LIFECYCLE_STATES } from '../../../src/identify/vocabulary';
 import { withQuery } from '../api';
 import { Badge, Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
-import { currencyExponent, day, money, num, pct } from '../format';
+import { day, money, num, pct, toMajor, toMinor } from '../format';
 import { useApi } from '../hooks';
 import { Link, useQueryState, useTitle } from '../router';
 import type { CustomerSort } from '../../../src/customers/schemas';
@@ -77,7 +77,6 @@ export default function Customers() {
   const path = withQuery('/api/v1/customers', { ...filters, sort, order, ...(after ? { after } : { page }), limit: LIMIT });
   const { data, error, loading } = useApi<CustomerPage>(path);
   const currency = data?.reportingCurrency ?? 'EUR';
-  const scale = 10 ** currencyExponent(currency);
   const restart = { page: null, after: null };
   const set = (k: string) => (v: string) => {
     setTrail([]);
@@ -125,8 +124,8 @@ export default function Customers() {
         <TeamSelect value={filters.team!} onChange={set('team')} />
         <Field label="P(alive) from %" type="number" width={70} value={filters.pAliveMin ? String(Number(filters.pAliveMin) * 100) : ''} onApply={(v) => set('pAliveMin')(v === '' ? '' : String(Number(v) / 100))} />
         <Field label="to %" type="number" width={70} value={filters.pAliveMax ? String(Number(filters.pAliveMax) * 100) : ''} onApply={(v) => set('pAliveMax')(v === '' ? '' : String(Number(v) / 100))} />
-        <Field label={`CLV from (${currency})`} type="number" width={90} value={filters.clvMin ? String(Number(filters.clvMin) / scale) : ''} onApply={(v) => set('clvMin')(v === '' ? '' : String(Math.round(Number(v) * scale)))} />
-        <Field label={`to (${currency})`} type="number" width={90} value={filters.clvMax ? String(Number(filters.clvMax) / scale) : ''} onApply={(v) => set('clvMax')(v === '' ? '' : String(Math.round(Number(v) * scale)))} />
+        <Field label={`CLV from (${currency})`} type="number" width={90} value={filters.clvMin ? String(toMajor(Number(filters.clvMin), currency)) : ''} onApply={(v) => set('clvMin')(v === '' ? '' : String(toMinor(Number(v), currency)))} />
+        <Field label={`to (${currency})`} type="number" width={90} value={filters.clvMax ? String(toMajor(Number(filters.clvMax), currency)) : ''} onApply={(v) => set('clvMax')(v === '' ? '' : String(toMinor(Number(v), currency)))} />
         <label>
           Contact
           <select value={filters.doNotContact} onChange={(e) => set('doNotContact')(e.target.value)} aria-label="Do not contact">

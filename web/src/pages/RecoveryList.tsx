@@ -2,7 +2,7 @@ import { Fragment, useState, type FormEvent } from 'react';
 import { RECOVERY_SORTS, RECOVERY_STATES, type RecoverySort } from '../../../src/analyse/vocabulary';
 import { api, withQuery } from '../api';
 import { Card, Empty, ErrorBox, Loading, PageHeader, StateBadge } from '../components/ui';
-import { currencyExponent, day, money, num, pct } from '../format';
+import { day, money, num, pct, toMajor, toMinor } from '../format';
 import { useAction, useApi } from '../hooks';
 import { useActing, useEmployees } from '../acting';
 import { Link, navigate, useQueryState, useTitle } from '../router';
@@ -113,7 +113,7 @@ function StartCycle({ filter, currency, onClose }: { filter: Record<string, stri
       targetRule,
       holdoutShare: Number(form.holdoutShare) / 100,
       currency,
-      offerBudget: Math.round(Number(form.budget) * 10 ** currencyExponent(currency)),
+      offerBudget: toMinor(Number(form.budget), currency),
       members,
       ...(employee ? { createdBy: employee.id } : {}),
     });
@@ -230,8 +230,8 @@ export default function RecoveryList() {
           <input
             type="number"
             step="any"
-            defaultValue={filter.minValue ? Number(filter.minValue) / 10 ** currencyExponent(currency) : ''}
-            onBlur={(e) => setFilter('minValue')(e.target.value === '' ? '' : String(Math.round(Number(e.target.value) * 10 ** currencyExponent(currency))))}
+            defaultValue={filter.minValue ? toMajor(Number(filter.minValue), currency) : ''}
+            onBlur={(e) => setFilter('minValue')(e.target.value === '' ? '' : String(toMinor(Number(e.target.value), currency)))}
             style={{ width: 120 }}
           />
         </label>
