@@ -519,7 +519,7 @@ export async function runAnalysis(
       timings,
     } satisfies AnalysisResult;
   });
-  await refreshStatistics(database.db, ['customer_scores', 'model_runs']);
+  await refreshStatistics(database.db, ['customer_scores', 'model_runs', 'customer_list_keys']);
   result.timings.totalMs = performance.now() - started;
   progress('done', `scored ${result.customersScored} customers`);
   return result;

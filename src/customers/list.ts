@@ -1,18 +1,22 @@
 /**
  * The customer list: search, filters, sorting and paging over the whole customer base, read from the tables that
- * hold each value — customers, customer_states, the current analysis' customer_scores, customer_segments,
- * recovery_scores, contact_preferences, orders — so it is never stale and needs no copy kept in step.
+ * hold each value — customers, customer_states, customer_segments, recovery_scores, contact_preferences — and from
+ * customer_list_keys (migration 0019), the per-customer copy of the state beside the keys that live elsewhere
+ * (P(alive) and CLV of the current analysis, the recovery score's expected value, the last order), which triggers
+ * keep in the transaction of every write: never stale.
  *
  * Speed on a million customers comes from walking one index in the order of the sort and stopping after the page
  * (the pattern of the prioritised recovery list, src/analyse/recovery.ts): each sort is a sequence of *parts*,
  * each an ordered index walk over the table that holds the sort key (joined to `customers c` only when a filter
  * reads the customer's row), with the filters as conditions on the customer id that PostgreSQL probes per row
- * (or hashes, when it judges a filter selective); each probe reads one index only (migration 0013).
+ * (or hashes, when it judges a filter selective); each probe reads one index only (migration 0013). The sorts on
+ * customer_list_keys walk one (state, key) range per state, so a state filter — the most used — is the range
+ * itself: the lost customers by P(alive) are found (or known to have none) without passing the active ones.
  * Filters that the planner expects to match few customers are applied first instead (their matches, each one's key
  * read by customer id, then sorted), as are filters whose walk outruns WALK_BUDGET_MS on PostgreSQL.
- * Parts of one rank are merged (the CLVs of each currency, converted); ranks follow each other — the customers
- * without a value for the key (no state, no score, no order) are the last rank, so they come last in both
- * directions, and their part is only read once the earlier ranks are exhausted.
+ * Parts of one rank are merged (each state's, the CLVs of each currency, converted); ranks follow each other — the
+ * customers without a value for the key (no state, no score, no order) are the last rank, so they come last in
+ * both directions, and their part is only read once the earlier ranks are exhausted.
  *
  * Ties are broken by customer id, so pages are stable: offset paging (page) and keyset paging (after: the
  * `next` cursor) never lose or repeat a row while the data does not change. The total is counted up to
@@ -110,15 +114,21 @@ interface Part {
   id: Frag;
   /** Ties break by id opposite to the key's direction (to match an index built that way). */
   idOpposite?: boolean;
+  /**
+   * A part without a key whose rows are the NULLs of an indexed key: the walk orders by these columns (NULL
+   * throughout) before the id, which names the index to walk. Ordered by id alone, the planner — expecting, from
+   * each column's statistics, thousands of active customers with a recovery score where there are none — walked
+   * the primary key and checked all 550,000 of them. `descNullsLast`: the index stores them DESC NULLS LAST.
+   */
+  nullKey?: { columns: Frag[]; descNullsLast?: boolean };
 }
 
 interface SortContext {
   runId: number | null;
   /**
-   * The P(alive) and CLV filters, also put on the walk of their own sort: the index range then starts at the bound
-   * instead of passing every customer above it (P(alive) 0.2–0.4 sorted by P(alive) descending).
+   * The CLV filter, also put on each currency's part of the CLV sort as bounds on the stored amount: the index range
+   * then starts at the bound instead of passing every customer above it (the filter itself is an OR over currencies).
    */
-  pAlive: { min?: number | undefined; max?: number | undefined };
   clv: { min?: number | undefined; max?: number | undefined };
   conversion: Conversion;
   states: readonly LifecycleState[] | undefined;
@@ -150,6 +160,7 @@ const keyText = (key: Key): Frag =>
 const NAME_KEY = sql`lower(coalesce(c.name, '')) COLLATE "C"`;
 const CUSTOMERS = sql`customers c`;
 const joined = (table: string) => ({ table });
+const LIST_KEYS = joined('customer_list_keys');
 /**
  * The driving table with `c` — the customer — joined only when a filter reads the customer's row (the search).
  * Otherwise `c.id` is just the driver's customer_id: probing customers' primary key for every row
@@ -200,85 +211,67 @@ async function partsOf(sort: CustomerSort, desc: boolean, ctx: SortContext): Pro
       parts.push({ rank: 1, from: CUSTOMERS, where: [noRow('customer_states', sql`x.state IN ('lost', 'sleeping')`)], key: null, id: sql`c.id` });
       return parts;
     }
-    case 'p_alive': {
-      if (ctx.runId === null) return [{ rank: 0, from: CUSTOMERS, where: [], key: null, id: sql`c.id` }];
+    case 'p_alive':
+      // P(alive) of the current analysis; without one every row's is NULL and the first rank is empty.
       return [
-        {
-          rank: 0,
-          from: joined('customer_scores'),
-          where: [
-            sql`d.analysis_run_id = ${ctx.runId}`,
-            ...(ctx.pAlive.min !== undefined ? [sql`d.p_alive >= ${ctx.pAlive.min}`] : []),
-            ...(ctx.pAlive.max !== undefined ? [sql`d.p_alive <= ${ctx.pAlive.max}`] : []),
-          ],
-          key: { expr: sql`d.p_alive`, type: 'float' },
-          id: sql`d.customer_id`,
-        },
-        { rank: 1, from: CUSTOMERS, where: [noRow('customer_scores', sql`x.analysis_run_id = ${ctx.runId}`)], key: null, id: sql`c.id` },
+        ...byState(ctx, 0, [sql`d.p_alive IS NOT NULL`], { expr: sql`d.p_alive`, type: 'float' }),
+        ...byState(ctx, 1, [sql`d.p_alive IS NULL`], null, { nullKey: { columns: [sql`d.p_alive`] } }),
       ];
-    }
     case 'clv': {
-      if (ctx.runId === null) return [{ rank: 0, from: CUSTOMERS, where: [], key: null, id: sql`c.id` }];
-      const runId = ctx.runId;
-      const currencies = await scoreCurrencies(ctx.db, runId);
+      const currencies = ctx.runId === null ? [] : await scoreCurrencies(ctx.db, ctx.runId);
       const rated = currencies.filter((cur) => ctx.conversion.rateOf(cur));
+      const unrated = currencies.filter((cur) => !rated.includes(cur));
       // Each currency's CLVs in index order, converted for the merge (the currency compared as char(3), the column's
       // type: compared as text, the column would be cast and the index not used): amount × factor is monotone in the amount, so
-      // walking `clv` walks the converted value; the cursor bound on `clv` keeps the walk on the index.
-      const parts: Part[] = rated.map((cur) => {
-        const factor = ctx.conversion.rateOf(cur)!.factor;
-        return {
-          rank: 0,
-          from: joined('customer_scores'),
-          where: [sql`d.analysis_run_id = ${runId}`, sql`d.currency = ${cur}::char(3)`, ...clvBounds(ctx.conversion.rateOf(cur)!.factor, ctx.clv.min, ctx.clv.max, sql`d.clv`)],
-          key: {
+      // walking `clv` walks the converted value; the cursor bound on `clv` keeps the walk on the index. A currency
+      // without a rate comes after every converted CLV (by id), customers without a score last.
+      return [
+        ...rated.flatMap((cur) => {
+          const factor = ctx.conversion.rateOf(cur)!.factor;
+          return byState(ctx, 0, [sql`d.clv_currency = ${cur}::char(3)`, ...clvBounds(factor, ctx.clv.min, ctx.clv.max, sql`d.clv`)], {
             expr: sql`(d.clv * ${factor}::numeric)`,
             type: 'numeric',
             indexOrder: sql`d.clv`,
             bound: (k, isDesc) => (isDesc ? sql`d.clv <= ceil(${k} / ${factor}::numeric)` : sql`d.clv >= floor(${k} / ${factor}::numeric)`),
-          },
-          id: sql`d.customer_id`,
-        };
-      });
-      const unrated = currencies.filter((cur) => !rated.includes(cur));
-      if (unrated.length > 0) {
-        parts.push({ rank: 1, from: joined('customer_scores'), where: [sql`d.analysis_run_id = ${runId}`, sql`d.currency IN (${sql.join(unrated.map((u) => sql`${u}::char(3)`))})`], key: null, id: sql`d.customer_id` });
-      }
-      parts.push({ rank: 2, from: CUSTOMERS, where: [noRow('customer_scores', sql`x.analysis_run_id = ${runId}`)], key: null, id: sql`c.id` });
-      return parts;
+          });
+        }),
+        ...unrated.flatMap((cur) => byState(ctx, 1, [sql`d.clv_currency = ${cur}::char(3)`], null)),
+        // clv is NULL exactly when clv_currency is (a CHECK of the table): said so, the range is ordered by id.
+        ...byState(ctx, 2, [sql`d.clv_currency IS NULL`, sql`d.clv IS NULL`], null, { nullKey: { columns: [sql`d.clv_currency`, sql`d.clv`] } }),
+      ];
     }
     case 'expected_value':
-      // recovery_scores_ev_idx is (expected_value_reporting DESC NULLS LAST, customer_id): ties by id ascending
-      // when the value descends, as the prioritised recovery list pages them.
+      // customer_list_keys_ev_idx stores the value DESC NULLS LAST with the id ascending: ties by id ascending when
+      // the value descends, as the prioritised recovery list pages them. A recovery score without a converted value
+      // comes after those with one, customers without a recovery score last.
       return [
-        {
-          rank: 0,
-          from: joined('recovery_scores'),
-          where: [sql`d.expected_value_reporting IS NOT NULL`],
-          key: { expr: sql`d.expected_value_reporting`, type: 'bigint', descNullsLast: true },
-          id: sql`d.customer_id`,
-          idOpposite: true,
-        },
-        { rank: 1, from: joined('recovery_scores'), where: [sql`d.expected_value_reporting IS NULL`], key: null, id: sql`d.customer_id` },
-        { rank: 2, from: CUSTOMERS, where: [noRow('recovery_scores')], key: null, id: sql`c.id` },
+        // (A value implies a recovery score, a CHECK of the table: said so, the range of the index's second column.)
+        ...byState(ctx, 0, [sql`d.recovery_scored`, sql`d.expected_value IS NOT NULL`], { expr: sql`d.expected_value`, type: 'bigint', descNullsLast: true }, { idOpposite: true }),
+        ...byState(ctx, 1, [sql`d.recovery_scored`, sql`d.expected_value IS NULL`], null, { nullKey: { columns: [sql`d.expected_value`], descNullsLast: true } }),
+        ...byState(ctx, 2, [sql`NOT d.recovery_scored`, sql`d.expected_value IS NULL`], null, { nullKey: { columns: [sql`d.expected_value`], descNullsLast: true } }),
       ];
     case 'last_order':
-      // Orders newest first (orders_time_idx), each kept only if it is its customer's latest (a probe of
-      // orders_customer_time_idx): exact and current without a per-customer summary to maintain.
       return [
-        {
-          rank: 0,
-          from: joined('orders'),
-          where: [
-            sql`NOT EXISTS (SELECT 1 FROM orders o2 WHERE o2.customer_id = d.customer_id AND o2.occurred_at >= d.occurred_at
-                              AND (o2.occurred_at > d.occurred_at OR o2.id > d.id))`,
-          ],
-          key: { expr: sql`d.occurred_at`, type: 'timestamp' },
-          id: sql`d.customer_id`,
-        },
-        { rank: 1, from: CUSTOMERS, where: [noRow('orders')], key: null, id: sql`c.id` },
+        ...byState(ctx, 0, [sql`d.last_order_at IS NOT NULL`], { expr: sql`d.last_order_at`, type: 'timestamp' }),
+        ...byState(ctx, 1, [sql`d.last_order_at IS NULL`], null, { nullKey: { columns: [sql`d.last_order_at`] } }),
       ];
   }
+}
+
+/**
+ * One part per state of a sort on customer_list_keys (migration 0019), each a range of its (state, key, id) index:
+ * the states filtered on, or every state and the customers without one. Their rows are merged by key.
+ */
+function byState(ctx: SortContext, rank: number, where: Frag[], key: Key | null, extra: Pick<Part, 'idOpposite' | 'nullKey'> = {}): Part[] {
+  const states: readonly (LifecycleState | null)[] = ctx.states ?? [...STATE_ORDER, null];
+  return states.map((state) => ({
+    rank,
+    from: LIST_KEYS,
+    where: [state === null ? sql`d.state IS NULL` : sql`d.state = ${state}`, ...where],
+    key,
+    id: sql`d.customer_id`,
+    ...extra,
+  }));
 }
 
 // ---- Filters -------------------------------------------------------------------------------------------------
@@ -286,9 +279,26 @@ async function partsOf(sort: CustomerSort, desc: boolean, ctx: SortContext): Pro
 interface Filters {
   /** Conditions on `c`; all but `customerRow` ones use only c.id. */
   conditions: Frag[];
+  /**
+   * The state, P(alive) and CLV filters: conditions on a customer_list_keys row (migration 0019) named `alias`.
+   * Parts that read that table apply them to their own row; others probe it by customer id (allConditions).
+   */
+  keys: ((alias: string) => Frag[]) | null;
   /** Whether a condition reads a column of the customer's row (not just its id). */
   customerRow: boolean;
 }
+
+const and = (conditions: Frag[]) => (conditions.length ? sql.join(conditions, sql` AND `) : sql`TRUE`);
+
+/** Every filter as a condition on the customer `c`. */
+function allConditions(filters: Filters): Frag[] {
+  if (!filters.keys) return filters.conditions;
+  return [...filters.conditions, sql`EXISTS (SELECT 1 FROM customer_list_keys k WHERE k.customer_id = c.id AND ${and(filters.keys('k'))})`];
+}
+
+/** The filters of a part: on its own row when it reads customer_list_keys, else all as conditions on `c`. */
+const conditionsOf = (part: Part, filters: Filters): Frag[] =>
+  sameFrom(part.from, LIST_KEYS) ? [...filters.conditions, ...(filters.keys?.('d') ?? [])] : allConditions(filters);
 
 /** ⌈a / b⌉ and ⌊a / b⌋ for b > 0 (BigInt division truncates toward zero). */
 const ceilDiv = (a: bigint, b: bigint) => (a >= 0n ? (a + b - 1n) / b : -(-a / b));
@@ -312,7 +322,7 @@ function clvBounds(factor: string, min: number | undefined, max: number | undefi
 /** Escapes LIKE wildcards so a search for "50%" finds "50%" (backslash is LIKE's default escape). */
 const likePrefix = (q: string) => q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`) + '%';
 
-async function buildFilters(db: Database['db'], q: CustomerListQuery, runId: number | null, conversion: Conversion): Promise<Filters> {
+async function buildFilters(db: Database['db'], q: CustomerListQuery, conversion: Conversion): Promise<Filters> {
   const conditions: Frag[] = [];
   // Only the search reads the customer's row; team and employee are probes of their (team_id, id) indexes.
   const customerRow = q.q !== undefined;
@@ -338,9 +348,6 @@ async function buildFilters(db: Database['db'], q: CustomerListQuery, runId: num
     if (!employee) throw new CustomersError('unknown_employee', `no employee with code "${q.employee}"`);
     conditions.push(sql`EXISTS (SELECT 1 FROM customers t WHERE t.employee_id = ${Number(employee.id)} AND t.id = c.id)`);
   }
-  if (q.state !== undefined) {
-    conditions.push(q.state.length === 0 ? sql`FALSE` : sql`EXISTS (SELECT 1 FROM customer_states s WHERE s.customer_id = c.id AND s.state IN (${sql.join(q.state)}))`);
-  }
   if (q.segment !== undefined) {
     conditions.push(q.segment.length === 0 ? sql`FALSE` : sql`EXISTS (SELECT 1 FROM customer_segments g WHERE g.customer_id = c.id AND g.segment IN (${sql.join(q.segment)}))`);
   }
@@ -350,30 +357,27 @@ async function buildFilters(db: Database['db'], q: CustomerListQuery, runId: num
     if (codes.length === 0) throw new CustomersError('unknown_reason', `no reason code "${q.reason}" in the catalogue`);
     conditions.push(sql`EXISTS (SELECT 1 FROM recovery_scores r WHERE r.customer_id = c.id AND r.reason_code IN (${sql.join(codes)}))`);
   }
-  if (q.pAliveMin !== undefined || q.pAliveMax !== undefined) {
-    conditions.push(
-      runId === null
-        ? sql`FALSE`
-        : sql`EXISTS (SELECT 1 FROM customer_scores s WHERE s.analysis_run_id = ${runId} AND s.customer_id = c.id
-                      AND s.p_alive >= ${q.pAliveMin ?? 0} AND s.p_alive <= ${q.pAliveMax ?? 1})`,
-    );
-  }
-  if (q.clvMin !== undefined || q.clvMax !== undefined) {
-    // In the reporting currency at the current rates; a currency without a rate has no converted CLV and never passes.
-    const ranges = conversion.applied.map(
-      (a) => sql`(s.currency = ${a.currency}::char(3) AND ${sql.join(clvBounds(a.factor, q.clvMin, q.clvMax, sql`s.clv`), sql` AND `)})`,
-    );
-    conditions.push(
-      runId === null || ranges.length === 0
-        ? sql`FALSE`
-        : sql`EXISTS (SELECT 1 FROM customer_scores s WHERE s.analysis_run_id = ${runId} AND s.customer_id = c.id AND (${sql.join(ranges, sql` OR `)}))`,
-    );
-  }
   if (q.doNotContact !== undefined) {
     const dnc = sql`EXISTS (SELECT 1 FROM contact_preferences p WHERE p.customer_id = c.id AND p.do_not_contact)`;
     conditions.push(q.doNotContact ? dnc : sql`NOT ${dnc}`);
   }
-  return { conditions, customerRow };
+  const keys = (alias: string): Frag[] => {
+    const col = (name: string) => sql.ref(`${alias}.${name}`);
+    const out: Frag[] = [];
+    if (q.state !== undefined) out.push(q.state.length === 0 ? sql`FALSE` : sql`${col('state')} IN (${sql.join(q.state)})`);
+    if (q.pAliveMin !== undefined) out.push(sql`${col('p_alive')} >= ${q.pAliveMin}`);
+    if (q.pAliveMax !== undefined) out.push(sql`${col('p_alive')} <= ${q.pAliveMax}`);
+    if (q.clvMin !== undefined || q.clvMax !== undefined) {
+      // In the reporting currency at the current rates; a currency without a rate has no converted CLV and never passes.
+      const ranges = conversion.applied.map(
+        (a) => sql`(${col('clv_currency')} = ${a.currency}::char(3) AND ${and(clvBounds(a.factor, q.clvMin, q.clvMax, col('clv')))})`,
+      );
+      out.push(ranges.length === 0 ? sql`FALSE` : sql`(${sql.join(ranges, sql` OR `)})`);
+    }
+    return out;
+  };
+  const keyed = q.state !== undefined || q.pAliveMin !== undefined || q.pAliveMax !== undefined || q.clvMin !== undefined || q.clvMax !== undefined;
+  return { conditions, keys: keyed ? keys : null, customerRow };
 }
 
 // ---- Cursor --------------------------------------------------------------------------------------------------
@@ -448,6 +452,10 @@ async function runListStatement<T>(database: Database, statement: RawBuilder<T>,
   return rowsWithSettings(database.db, listSettings(timeoutMs), statement);
 }
 
+/** The direction of a NULL column that walks its index the way the ids go (backward for descending ids). */
+const nullKeyDir = (nullKey: NonNullable<Part['nullKey']>, desc: boolean) =>
+  nullKey.descNullsLast ? (desc ? sql`ASC NULLS FIRST` : sql`DESC NULLS LAST`) : desc ? sql`DESC` : sql`ASC`;
+
 const isTimeout = (error: unknown) => (error as { code?: string }).code === '57014';
 
 /** Whether two parts read the same table (parts of one rank always do; checked, not assumed). */
@@ -485,8 +493,9 @@ async function readRank(
     }
     return where;
   };
-  const and = (conditions: Frag[]) => (conditions.length ? sql.join(conditions, sql` AND `) : sql`TRUE`);
   const first = parts[0]!;
+  // The parts of a rank read one table (checked below), so they share their filters' conditions.
+  const conditions = conditionsOf(first, filters);
   const idDir = first.idOpposite ? (desc ? sql`ASC` : sql`DESC`) : dir;
   const outerKey = (k: Frag) => (first.key ? (first.key.type === 'text' ? sql`${k} COLLATE "C" ${dir}, ` : sql`${k} ${dir}, `) : sql``);
   /**
@@ -507,7 +516,7 @@ async function readRank(
     // Materialised: the sort cannot be satisfied by walking an index, so the matches are planned as a whole.
     return sql<KeyedRow>`WITH m AS MATERIALIZED (
         SELECT ${first.id} AS customer_id, ${keyed} AS sort_key, ${typed} AS k
-        FROM ${fromClause(first.from, filters.customerRow)} WHERE ${own} AND ${and(filters.conditions)})
+        FROM ${fromClause(first.from, filters.customerRow)} WHERE ${own} AND ${and(conditions)})
       SELECT customer_id, sort_key FROM m ORDER BY ${outerKey(sql`k`)}customer_id ${idDir} LIMIT ${n}`;
   };
   /** Walking: each part in the order of its index, the filters checked per row, stopping after n; merged by key. */
@@ -517,9 +526,13 @@ async function readRank(
       const keyed = part.key ? keyText(part.key) : sql`NULL::text`;
       const typed = part.key ? part.key.expr : sql`NULL`;
       const keyDir = part.key?.descNullsLast ? (desc ? sql`DESC NULLS LAST` : sql`ASC NULLS FIRST`) : dir;
-      const order = part.key ? sql`${part.key.indexOrder ?? part.key.expr} ${keyDir}, ${part.id} ${partIdDir}` : sql`${part.id} ${dir}`;
+      const order = part.key
+        ? sql`${part.key.indexOrder ?? part.key.expr} ${keyDir}, ${part.id} ${partIdDir}`
+        : part.nullKey
+          ? sql`${sql.join(part.nullKey.columns.map((column) => sql`${column} ${nullKeyDir(part.nullKey!, desc)}`))}, ${part.id} ${dir}`
+          : sql`${part.id} ${dir}`;
       return sql`SELECT ${part.id} AS customer_id, ${keyed} AS sort_key, ${typed} AS k
-                 FROM ${fromClause(part.from, filters.customerRow)} WHERE ${and([...partWhere(part), ...filters.conditions])}
+                 FROM ${fromClause(part.from, filters.customerRow)} WHERE ${and([...partWhere(part), ...conditions])}
                  ORDER BY ${order} LIMIT ${n}`;
     });
     if (queries.length === 1) return sql<KeyedRow>`${queries[0]!}`;
@@ -529,7 +542,7 @@ async function readRank(
       ORDER BY ${outerKey(sql`u.k`)}u.customer_id ${idDir} LIMIT ${n}`;
   };
   const statement = (filtersFirst: boolean) => (filtersFirst ? filtersFirstStatement() : walkStatement());
-  if (filters.conditions.length === 0) return runListStatement(database, statement(false));
+  if (conditions.length === 0) return runListStatement(database, statement(false));
   // Few matches expected, or a budget of 0 (tests, on any engine): filters first, without trying the walk.
   if (strategy === 'filters_first' || walkBudgetMs <= 0) return runListStatement(database, statement(true));
   // PGlite holds small bases and has no statement timeout to race with.
@@ -571,16 +584,16 @@ async function prepare(database: Database, input: CustomerListQueryInput, tuning
   const run = await db.selectFrom('analysis_runs').select(['id', 'calibration_end']).where('is_current', '=', true).executeTakeFirst();
   const runId = run ? Number(run.id) : null;
   const conversion = await loadConversion(db);
-  const filters = await buildFilters(db, q, runId, conversion);
-  const parts = await partsOf(q.sort, desc, { runId, conversion, states: q.state, db, pAlive: { min: q.pAliveMin, max: q.pAliveMax }, clv: { min: q.clvMin, max: q.clvMax } });
+  const filters = await buildFilters(db, q, conversion);
+  const parts = await partsOf(q.sort, desc, { runId, conversion, states: q.state, db, clv: { min: q.clvMin, max: q.clvMax } });
   const below = tuning.filtersFirstBelow ?? FILTERS_FIRST_BELOW;
-  const strategy = filters.conditions.length > 0 && below >= 0 && (await estimateMatches(database, filters)) <= below ? 'filters_first' : 'walk';
+  const strategy = allConditions(filters).length > 0 && below >= 0 && (await estimateMatches(database, filters)) <= below ? 'filters_first' : 'walk';
   return { walkBudgetMs: tuning.walkBudgetMs ?? WALK_BUDGET_MS, strategy, q, desc, runId, runAsOf: run?.calibration_end ?? null, conversion, filters, parts };
 }
 
 /** The planner's estimate of the customers matching the filters (from its statistics: nothing is read). */
 async function estimateMatches(database: Database, filters: Filters): Promise<number> {
-  const where = filters.conditions.length ? sql.join(filters.conditions, sql` AND `) : sql`TRUE`;
+  const where = and(allConditions(filters));
   const { rows } = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] | string }>`EXPLAIN (FORMAT JSON) SELECT 1 FROM customers c WHERE ${where}`.execute(database.db);
   const plan = rows[0]?.['QUERY PLAN'];
   // node-postgres parses the json column; PGlite's bridge may hand it over as text.
@@ -699,7 +712,7 @@ export const COUNT_BUDGET_MS = 120;
 type Total = NonNullable<CustomerList['total']>;
 
 async function countMatches(database: Database, filters: Filters, cap: number): Promise<Total> {
-  const where = filters.conditions.length ? sql.join(filters.conditions, sql` AND `) : sql`TRUE`;
+  const where = and(allConditions(filters));
   // Counting stops after cap + 1 matches: enough to say "more than cap" without reading every match.
   const count = sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM customers c WHERE ${where} LIMIT ${cap + 1}) x`;
   const counted = (n: number): Total => (n > cap ? { count: cap, exact: false, basis: 'at_least' } : { count: n, exact: true, basis: 'counted' });

@@ -13,8 +13,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema.js';
 
-/** The report summaries of migration 0012, kept by triggers (read with raw SQL: not in the query builder's schema). */
-export type SummaryTable = 'loss_facts' | 'loss_days' | 'active_deltas' | 'contract_value_deltas' | 'order_revenue_months' | 'state_counts';
+/**
+ * The report summaries of migration 0012 and the customer list's keys of 0019, kept by triggers (read with raw SQL:
+ * not in the query builder's schema).
+ */
+export type SummaryTable = 'loss_facts' | 'loss_days' | 'active_deltas' | 'contract_value_deltas' | 'order_revenue_months' | 'state_counts' | 'customer_list_keys';
 
 export async function refreshStatistics(db: Kysely<DB>, tables: readonly ((keyof DB & string) | SummaryTable)[]): Promise<void> {
   await sql`VACUUM (ANALYZE) ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);

@@ -3,6 +3,8 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { loadCompany, recordCalls } from '../causes/test-support/company.js';
 import { recordTransition } from '../identify/transitions.js';
 import { recomputeStates } from '../identify/index.js';
+import { loadDemo } from '../customers/test-support/demo.js';
+import { refreshCustomerBase } from '../pipeline/refresh.js';
 import { describeEachEngine, type TestDatabase } from './test-support/engines.js';
 import type { Database } from './engine.js';
 
@@ -46,6 +48,12 @@ async function expectSummariesFresh(database: Database): Promise<void> {
     sql`SELECT s.state, count(*)::bigint AS customers, count(*) FILTER (WHERE p.do_not_contact)::bigint AS do_not_contact, count(*) FILTER (WHERE s.latent_need)::bigint AS latent_need
         FROM customer_states s LEFT JOIN contact_preferences p ON p.customer_id = s.customer_id GROUP BY 1 ORDER BY 1`,
   );
+  // The customer list's copy of each customer's state and sort keys (migration 0019), and the analysis it follows.
+  await same(
+    sql`SELECT * FROM customer_list_keys ORDER BY customer_id`,
+    sql`SELECT * FROM winback_list_keys_of(array(SELECT id FROM customers)) ORDER BY customer_id`,
+  );
+  await same(sql`SELECT run_id FROM customer_list_keys_run`, sql`SELECT (SELECT id FROM analysis_runs WHERE is_current) AS run_id`);
 }
 
 describeEachEngine('report summaries', (engine) => {
@@ -87,6 +95,38 @@ describeEachEngine('report summaries', (engine) => {
 
     // A later recompute appends transitions to many customers at once.
     await recomputeStates(database, { asOf: '2025-12-31T00:00:00Z' });
+    await expectSummariesFresh(database);
+  });
+
+  it('keep the customer list\'s keys equal to the current analysis, recovery scores, states and orders', async () => {
+    await loadDemo(database, 150);
+    await expectSummariesFresh(database);
+    const db = database.db;
+    const scored = await sql<{ n: number }>`SELECT count(*)::int AS n FROM customer_list_keys WHERE p_alive IS NOT NULL`.execute(db);
+    expect(scored.rows[0]!.n).toBeGreaterThan(0);
+    const recovery = await sql<{ n: number }>`SELECT count(*)::int AS n FROM customer_list_keys WHERE recovery_scored`.execute(db);
+    expect(recovery.rows[0]!.n).toBeGreaterThan(0);
+
+    // A later analysis becomes current (its scores written before it is), with new states and recovery scores.
+    await refreshCustomerBase(database, { asOf: new Date('2025-09-30T00:00:00Z') });
+    await expectSummariesFresh(database);
+    // No current analysis: no scores to show. Then the earliest run current again, in one transaction.
+    await db.updateTable('analysis_runs').set({ is_current: false }).where('is_current', '=', true).execute();
+    await expectSummariesFresh(database);
+    await db.transaction().execute(async (trx) => {
+      await sql`UPDATE analysis_runs SET is_current = true WHERE id = (SELECT min(id) FROM analysis_runs WHERE holdout_end IS NULL)`.execute(trx);
+      await sql`UPDATE customer_scores SET p_alive = p_alive / 2 WHERE customer_id IN (SELECT customer_id FROM customer_scores ORDER BY customer_id LIMIT 5)`.execute(trx);
+    });
+    await expectSummariesFresh(database);
+
+    // A new customer, an order of theirs, then the order moved and deleted; a recovery score removed.
+    const [customer] = await sql<{ id: number }>`INSERT INTO customers (external_id, name) VALUES ('list-keys-new', 'New') RETURNING id`.execute(db).then((r) => r.rows);
+    await expectSummariesFresh(database);
+    await sql`INSERT INTO orders (customer_id, order_key, occurred_at, amount, currency) VALUES (${customer!.id}, 'k1', '2025-07-01T00:00:00Z', 1000, 'EUR')`.execute(db);
+    await sql`UPDATE orders SET occurred_at = '2025-08-01T00:00:00Z' WHERE customer_id = ${customer!.id}`.execute(db);
+    await expectSummariesFresh(database);
+    await sql`DELETE FROM orders WHERE customer_id = ${customer!.id}`.execute(db);
+    await sql`DELETE FROM recovery_scores WHERE customer_id = (SELECT min(customer_id) FROM recovery_scores)`.execute(db);
     await expectSummariesFresh(database);
   });
 

@@ -120,7 +120,7 @@ async function recompute(
   if (failure) throw failure.reason;
   await finishRecompute(db, recomputeId, customers, written);
   // The summaries the triggers of migration 0012 kept on the way were rewritten as much as the states.
-  await refreshStatistics(db, ['customer_states', 'state_transitions', 'loss_facts', 'loss_days']);
+  await refreshStatistics(db, ['customer_states', 'state_transitions', 'loss_facts', 'loss_days', 'customer_list_keys']);
   return { recomputeId, asOf, analysisRunId: runs.current?.id ?? null, customers, transitionsWritten: written, transitionsTo };
 }
 

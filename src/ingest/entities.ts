@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SummaryTable } from '../db/statistics.js';
 import { type EntityName, type ImportOptions, valueOptions } from './options.js';
 import { FieldProblem, fieldTypes, mapField, toMinorUnits, type Amount, type FieldType } from './values.js';
 
@@ -74,6 +75,8 @@ export interface EntityDefinition {
   existing?: string;
   conflict: string[];
   columns: TargetColumn[];
+  /** Tables the target's triggers write for every row (their statistics are refreshed with the target's). */
+  copiedInto?: SummaryTable[];
 }
 
 /** A problem of a row, on one of its fields. */
@@ -260,6 +263,7 @@ export const entities: Record<EntityName, EntityDefinition> = {
   customers: {
     name: 'customers',
     table: 'customers',
+    copiedInto: ['customer_list_keys'],
     fields: [
       { name: 'external_id', required: true, help: 'your unique customer id' },
       { name: 'name', help: 'person or company name' },
@@ -407,6 +411,7 @@ export const entities: Record<EntityName, EntityDefinition> = {
   orders: {
     name: 'orders',
     table: 'orders',
+    copiedInto: ['customer_list_keys'],
     fields: [
       { name: 'external_id', help: 'your order id (without one, identical rows are told apart by their order in the file)' },
       { name: 'customer_id', required: true, help: "the customer's external id" },

@@ -357,7 +357,7 @@ export async function importFile(database: Database, path: string, input: Import
     });
 
     // A large import changes the table's size and distributions: give the planner fresh numbers at once.
-    if (result.inserted + result.updated >= STATISTICS_AFTER_ROWS) await refreshStatistics(database.db, [entity.table as keyof DB & string]);
+    if (result.inserted + result.updated >= STATISTICS_AFTER_ROWS) await refreshStatistics(database.db, [entity.table as keyof DB & string, ...(entity.copiedInto ?? [])]);
 
     let rejectsFile: string | undefined;
     if (options.skipInvalid && rejects.size > 0) {
