@@ -155,7 +155,13 @@ describeEachEngine('customer list', (engine) => {
         const walked = await listCustomers(database, { ...query, limit: 9, ...(afterWalked ? { after: afterWalked } : {}) }, walk);
         const filtered = await listCustomers(database, { ...query, limit: 9, ...(afterFiltered ? { after: afterFiltered } : {}) }, { walkBudgetMs: 0 });
         expect(filtered.items.map((i) => i.id), `${sort} page ${page + 1}`).toEqual(walked.items.map((i) => i.id));
-        expect(filtered.next).toEqual(walked.next);
+        // A cursor of a rank read filters first says so (its next page is read that way too), and leads to the
+        // same page when read by walking.
+        expect(filtered.next === null).toBe(walked.next === null);
+        if (afterFiltered) {
+          const crossed = await listCustomers(database, { ...query, limit: 9, after: afterFiltered }, walk);
+          expect(crossed.items.map((i) => i.id), `${sort} page ${page + 1}, cursor of filters first`).toEqual(walked.items.map((i) => i.id));
+        }
         if (!walked.next) break;
         afterWalked = walked.next;
         afterFiltered = filtered.next!;

@@ -9,9 +9,10 @@
  * (the pattern of the prioritised recovery list, src/analyse/recovery.ts): each sort is a sequence of *parts*,
  * each an ordered index walk over the table that holds the sort key (joined to `customers c` only when a filter
  * reads the customer's row), with the filters as conditions on the customer id that PostgreSQL probes per row
- * (or hashes, when it judges a filter selective); each probe reads one index only (migration 0013). The sorts on
- * customer_list_keys walk one (state, key) range per state, so a state filter — the most used — is the range
- * itself: the lost customers by P(alive) are found (or known to have none) without passing the active ones.
+ * (or hashes, when it judges a filter selective); each probe reads one index only (migration 0013). Filtered by
+ * state — the most used filter — those sorts walk customer_list_keys instead, one (state, key) range per state, so
+ * the filter is the range itself: the lost customers by P(alive) are found (or known to have none) without passing
+ * the active ones.
  * Filters that the planner expects to match few customers are applied first instead (their matches, each one's key
  * read by customer id, then sorted), as are filters whose walk outruns WALK_BUDGET_MS on PostgreSQL.
  * Parts of one rank are merged (each state's, the CLVs of each currency, converted); ranks follow each other — the
@@ -121,14 +122,21 @@ interface Part {
    * the primary key and checked all 550,000 of them. `descNullsLast`: the index stores them DESC NULLS LAST.
    */
   nullKey?: { columns: Frag[]; descNullsLast?: boolean };
+  /**
+   * No index gives the part's order (the CLVs of a currency without a rate, by id, within a state: the index runs by
+   * amount): its rows are read as a whole and sorted, as filters first does, rather than walking the primary key.
+   */
+  unordered?: boolean;
 }
 
 interface SortContext {
   runId: number | null;
   /**
-   * The CLV filter, also put on each currency's part of the CLV sort as bounds on the stored amount: the index range
-   * then starts at the bound instead of passing every customer above it (the filter itself is an OR over currencies).
+   * The P(alive) and CLV filters, also put on the walk of their own sort: the index range then starts at the bound
+   * instead of passing every customer above it (P(alive) 0.2–0.4 sorted by P(alive) descending). For the CLV, bounds
+   * on each currency's stored amount (the filter itself is an OR over currencies).
    */
+  pAlive: { min?: number | undefined; max?: number | undefined };
   clv: { min?: number | undefined; max?: number | undefined };
   conversion: Conversion;
   states: readonly LifecycleState[] | undefined;
@@ -212,30 +220,60 @@ async function partsOf(sort: CustomerSort, desc: boolean, ctx: SortContext): Pro
       return parts;
     }
     case 'p_alive':
+    case 'clv':
+    case 'expected_value':
+    case 'last_order':
+      // Filtered by state: customer_list_keys, one (state, key) range per state. Otherwise the table that holds the
+      // key, whose index runs in key order across every state: a walk there stops after the page even when a filter
+      // matches only some states (a reason: the lost and sleeping), where each state's range of the copy would
+      // have to be read to its end for the states without a match.
+      return ctx.states ? keyedByState(sort, ctx) : keyedAtSource(sort, ctx);
+  }
+}
+
+type KeyedSort = 'p_alive' | 'clv' | 'expected_value' | 'last_order';
+
+/**
+ * A currency's CLVs in index order, converted for the merge: amount × factor is monotone in the amount, so walking
+ * `clv` walks the converted value; the cursor bound on `clv` keeps the walk on the index.
+ */
+const clvKey = (factor: string): Key => ({
+  expr: sql`(d.clv * ${factor}::numeric)`,
+  type: 'numeric',
+  indexOrder: sql`d.clv`,
+  bound: (k, isDesc) => (isDesc ? sql`d.clv <= ceil(${k} / ${factor}::numeric)` : sql`d.clv >= floor(${k} / ${factor}::numeric)`),
+});
+
+/** The currencies of the current analysis' CLVs, those with a rate and those without (which rank after). */
+async function clvCurrencies(ctx: SortContext): Promise<{ rated: { currency: string; factor: string }[]; unrated: string[] }> {
+  const currencies = ctx.runId === null ? [] : await scoreCurrencies(ctx.db, ctx.runId);
+  return {
+    rated: currencies.flatMap((currency) => {
+      const rate = ctx.conversion.rateOf(currency);
+      return rate ? [{ currency, factor: rate.factor }] : [];
+    }),
+    unrated: currencies.filter((currency) => !ctx.conversion.rateOf(currency)),
+  };
+}
+
+/** The sorts on customer_list_keys (migration 0019), for a state filter. */
+async function keyedByState(sort: KeyedSort, ctx: SortContext): Promise<Part[]> {
+  switch (sort) {
+    case 'p_alive':
       // P(alive) of the current analysis; without one every row's is NULL and the first rank is empty.
       return [
         ...byState(ctx, 0, [sql`d.p_alive IS NOT NULL`], { expr: sql`d.p_alive`, type: 'float' }),
         ...byState(ctx, 1, [sql`d.p_alive IS NULL`], null, { nullKey: { columns: [sql`d.p_alive`] } }),
       ];
     case 'clv': {
-      const currencies = ctx.runId === null ? [] : await scoreCurrencies(ctx.db, ctx.runId);
-      const rated = currencies.filter((cur) => ctx.conversion.rateOf(cur));
-      const unrated = currencies.filter((cur) => !rated.includes(cur));
-      // Each currency's CLVs in index order, converted for the merge (the currency compared as char(3), the column's
-      // type: compared as text, the column would be cast and the index not used): amount × factor is monotone in the amount, so
-      // walking `clv` walks the converted value; the cursor bound on `clv` keeps the walk on the index. A currency
-      // without a rate comes after every converted CLV (by id), customers without a score last.
+      // (The currency compared as char(3), the column's type: compared as text, the column would be cast and the
+      // index not used.) A currency without a rate comes after every converted CLV, customers without a score last.
+      const { rated, unrated } = await clvCurrencies(ctx);
       return [
-        ...rated.flatMap((cur) => {
-          const factor = ctx.conversion.rateOf(cur)!.factor;
-          return byState(ctx, 0, [sql`d.clv_currency = ${cur}::char(3)`, ...clvBounds(factor, ctx.clv.min, ctx.clv.max, sql`d.clv`)], {
-            expr: sql`(d.clv * ${factor}::numeric)`,
-            type: 'numeric',
-            indexOrder: sql`d.clv`,
-            bound: (k, isDesc) => (isDesc ? sql`d.clv <= ceil(${k} / ${factor}::numeric)` : sql`d.clv >= floor(${k} / ${factor}::numeric)`),
-          });
-        }),
-        ...unrated.flatMap((cur) => byState(ctx, 1, [sql`d.clv_currency = ${cur}::char(3)`], null)),
+        ...rated.flatMap(({ currency, factor }) =>
+          byState(ctx, 0, [sql`d.clv_currency = ${currency}::char(3)`, ...clvBounds(factor, ctx.clv.min, ctx.clv.max, sql`d.clv`)], clvKey(factor)),
+        ),
+        ...unrated.flatMap((currency) => byState(ctx, 1, [sql`d.clv_currency = ${currency}::char(3)`], null, { unordered: true })),
         // clv is NULL exactly when clv_currency is (a CHECK of the table): said so, the range is ordered by id.
         ...byState(ctx, 2, [sql`d.clv_currency IS NULL`, sql`d.clv IS NULL`], null, { nullKey: { columns: [sql`d.clv_currency`, sql`d.clv`] } }),
       ];
@@ -258,11 +296,82 @@ async function partsOf(sort: CustomerSort, desc: boolean, ctx: SortContext): Pro
   }
 }
 
+/** The sorts on the tables that hold their keys, without a state filter. */
+async function keyedAtSource(sort: KeyedSort, ctx: SortContext): Promise<Part[]> {
+  switch (sort) {
+    case 'p_alive': {
+      if (ctx.runId === null) return [{ rank: 0, from: CUSTOMERS, where: [], key: null, id: sql`c.id` }];
+      return [
+        {
+          rank: 0,
+          from: joined('customer_scores'),
+          where: [
+            sql`d.analysis_run_id = ${ctx.runId}`,
+            ...(ctx.pAlive.min !== undefined ? [sql`d.p_alive >= ${ctx.pAlive.min}`] : []),
+            ...(ctx.pAlive.max !== undefined ? [sql`d.p_alive <= ${ctx.pAlive.max}`] : []),
+          ],
+          key: { expr: sql`d.p_alive`, type: 'float' },
+          id: sql`d.customer_id`,
+        },
+        { rank: 1, from: CUSTOMERS, where: [noRow('customer_scores', sql`x.analysis_run_id = ${ctx.runId}`)], key: null, id: sql`c.id` },
+      ];
+    }
+    case 'clv': {
+      if (ctx.runId === null) return [{ rank: 0, from: CUSTOMERS, where: [], key: null, id: sql`c.id` }];
+      const runId = ctx.runId;
+      const { rated, unrated } = await clvCurrencies(ctx);
+      const parts: Part[] = rated.map(({ currency, factor }) => ({
+        rank: 0,
+        from: joined('customer_scores'),
+        where: [sql`d.analysis_run_id = ${runId}`, sql`d.currency = ${currency}::char(3)`, ...clvBounds(factor, ctx.clv.min, ctx.clv.max, sql`d.clv`)],
+        key: clvKey(factor),
+        id: sql`d.customer_id`,
+      }));
+      if (unrated.length > 0) {
+        parts.push({ rank: 1, from: joined('customer_scores'), where: [sql`d.analysis_run_id = ${runId}`, sql`d.currency IN (${sql.join(unrated.map((u) => sql`${u}::char(3)`))})`], key: null, id: sql`d.customer_id` });
+      }
+      parts.push({ rank: 2, from: CUSTOMERS, where: [noRow('customer_scores', sql`x.analysis_run_id = ${runId}`)], key: null, id: sql`c.id` });
+      return parts;
+    }
+    case 'expected_value':
+      // recovery_scores_ev_idx is (expected_value_reporting DESC NULLS LAST, customer_id): ties by id ascending
+      // when the value descends, as the prioritised recovery list pages them.
+      return [
+        {
+          rank: 0,
+          from: joined('recovery_scores'),
+          where: [sql`d.expected_value_reporting IS NOT NULL`],
+          key: { expr: sql`d.expected_value_reporting`, type: 'bigint', descNullsLast: true },
+          id: sql`d.customer_id`,
+          idOpposite: true,
+        },
+        { rank: 1, from: joined('recovery_scores'), where: [sql`d.expected_value_reporting IS NULL`], key: null, id: sql`d.customer_id` },
+        { rank: 2, from: CUSTOMERS, where: [noRow('recovery_scores')], key: null, id: sql`c.id` },
+      ];
+    case 'last_order':
+      // Orders newest first (orders_time_idx), each kept only if it is its customer's latest (a probe of
+      // orders_customer_time_idx).
+      return [
+        {
+          rank: 0,
+          from: joined('orders'),
+          where: [
+            sql`NOT EXISTS (SELECT 1 FROM orders o2 WHERE o2.customer_id = d.customer_id AND o2.occurred_at >= d.occurred_at
+                              AND (o2.occurred_at > d.occurred_at OR o2.id > d.id))`,
+          ],
+          key: { expr: sql`d.occurred_at`, type: 'timestamp' },
+          id: sql`d.customer_id`,
+        },
+        { rank: 1, from: CUSTOMERS, where: [noRow('orders')], key: null, id: sql`c.id` },
+      ];
+  }
+}
+
 /**
  * One part per state of a sort on customer_list_keys (migration 0019), each a range of its (state, key, id) index:
  * the states filtered on, or every state and the customers without one. Their rows are merged by key.
  */
-function byState(ctx: SortContext, rank: number, where: Frag[], key: Key | null, extra: Pick<Part, 'idOpposite' | 'nullKey'> = {}): Part[] {
+function byState(ctx: SortContext, rank: number, where: Frag[], key: Key | null, extra: Pick<Part, 'idOpposite' | 'nullKey' | 'unordered'> = {}): Part[] {
   const states: readonly (LifecycleState | null)[] = ctx.states ?? [...STATE_ORDER, null];
   return states.map((state) => ({
     rank,
@@ -388,25 +497,35 @@ interface Cursor {
   rank: number;
   key: string | null;
   id: number;
+  /**
+   * The cursor's rank was read filters first (the walk ran out of its budget): the next page of it is too, rather
+   * than walking into the same timeout again — a walk that could not find one page will not find the next.
+   */
+  filtersFirst: boolean;
 }
 
 function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.sort, c.desc ? 'desc' : 'asc', c.rank, c.key, c.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([c.sort, c.desc ? 'desc' : 'asc', c.rank, c.key, c.id, c.filtersFirst ? 1 : 0])).toString('base64url');
 }
+
+/** The cursor after a row of a page. */
+const cursorAfter = (ctx: Context, row: PageRow): Cursor => ({ sort: ctx.q.sort, desc: ctx.desc, rank: row.rank, key: row.sort_key, id: row.customer_id, filtersFirst: row.filtersFirst });
 
 function decodeCursor(text: string, sort: CustomerSort, desc: boolean): Cursor {
   try {
     const v = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
     if (
       Array.isArray(v) &&
-      v.length === 5 &&
+      // (Cursors written before the sixth element was added read as walked.)
+      (v.length === 5 || v.length === 6) &&
       v[0] === sort &&
       v[1] === (desc ? 'desc' : 'asc') &&
       Number.isSafeInteger(v[2]) &&
       (v[3] === null || typeof v[3] === 'string') &&
-      Number.isSafeInteger(v[4])
+      Number.isSafeInteger(v[4]) &&
+      (v[5] === undefined || v[5] === 0 || v[5] === 1)
     ) {
-      return { sort, desc, rank: v[2] as number, key: v[3] as string | null, id: v[4] as number };
+      return { sort, desc, rank: v[2] as number, key: v[3] as string | null, id: v[4] as number, filtersFirst: v[5] === 1 };
     }
   } catch {
     /* fall through */
@@ -425,12 +544,13 @@ interface KeyedRow {
  * How long an index walk may take before the filters are applied first instead (PostgreSQL). A walk in sort order
  * is fastest when many rows match; when few do, and their rows are not where the walk starts (lost customers are
  * rarely among the order customers the CLV index is full of), it reads most of the index probing each row — then
- * computing the matches first and sorting just them is faster. The budget is generous: a walk that finds its page
- * takes 10–100 ms on a million customers (index-only probes, migration 0013), and falling back costs far more
- * than finishing it would on a busy machine; walks that cannot finish are mostly recognised beforehand
- * (FILTERS_FIRST_BELOW).
+ * computing the matches first and sorting just them is faster. A walk that finds its page takes 10–100 ms on a
+ * million customers (index-only probes, migration 0013); walks that cannot finish are mostly recognised beforehand
+ * (FILTERS_FIRST_BELOW), the rest are the filters whose matches the planner cannot foresee (no active customer has
+ * a departure reason), where the budget is time lost before the filters-first read: 250 ms left the state sort of
+ * "reason and team" at 320–460 ms on a million customers, 150 ms at 230 ms (bench:customers' matrix).
  */
-export const WALK_BUDGET_MS = 250;
+export const WALK_BUDGET_MS = 150;
 
 /**
  * Filters the planner expects to match at most this many customers are applied first without trying the walk: the
@@ -471,7 +591,7 @@ async function readRank(
   n: number,
   strategy: 'walk' | 'filters_first',
   walkBudgetMs = WALK_BUDGET_MS,
-): Promise<KeyedRow[]> {
+): Promise<{ rows: KeyedRow[]; filtersFirst: boolean }> {
   const dir = desc ? sql`DESC` : sql`ASC`;
   /** A part's own conditions, with the cursor's bound when the cursor lies in this rank. */
   const partWhere = (part: Part): Frag[] => {
@@ -541,18 +661,22 @@ async function readRank(
       SELECT u.customer_id, u.sort_key FROM (${sql.join(queries.map((q) => sql`(${q})`), sql` UNION ALL `)}) u
       ORDER BY ${outerKey(sql`u.k`)}u.customer_id ${idDir} LIMIT ${n}`;
   };
-  const statement = (filtersFirst: boolean) => (filtersFirst ? filtersFirstStatement() : walkStatement());
-  if (conditions.length === 0) return runListStatement(database, statement(false));
+  const read = async (filtersFirst: boolean, timeoutMs: number | null = null) => ({
+    rows: await runListStatement(database, filtersFirst ? filtersFirstStatement() : walkStatement(), timeoutMs),
+    filtersFirst,
+  });
+  if (first.unordered) return read(true);
+  if (conditions.length === 0) return read(false);
   // Few matches expected, or a budget of 0 (tests, on any engine): filters first, without trying the walk.
-  if (strategy === 'filters_first' || walkBudgetMs <= 0) return runListStatement(database, statement(true));
+  if (strategy === 'filters_first' || walkBudgetMs <= 0) return read(true);
   // PGlite holds small bases and has no statement timeout to race with.
-  if (database.engine !== 'postgresql') return runListStatement(database, statement(false));
+  if (database.engine !== 'postgresql') return read(false);
   try {
-    return await runListStatement(database, statement(false), Math.max(1, Math.round(walkBudgetMs)));
+    return await read(false, Math.max(1, Math.round(walkBudgetMs)));
   } catch (error) {
     // Canceled by the statement timeout: the walk reads too much for these filters. Anything else fails.
     if (!isTimeout(error)) throw error;
-    return runListStatement(database, statement(true));
+    return read(true);
   }
 }
 
@@ -585,7 +709,7 @@ async function prepare(database: Database, input: CustomerListQueryInput, tuning
   const runId = run ? Number(run.id) : null;
   const conversion = await loadConversion(db);
   const filters = await buildFilters(db, q, conversion);
-  const parts = await partsOf(q.sort, desc, { runId, conversion, states: q.state, db, clv: { min: q.clvMin, max: q.clvMax } });
+  const parts = await partsOf(q.sort, desc, { runId, conversion, states: q.state, db, pAlive: { min: q.pAliveMin, max: q.pAliveMax }, clv: { min: q.clvMin, max: q.clvMax } });
   const below = tuning.filtersFirstBelow ?? FILTERS_FIRST_BELOW;
   const strategy = allConditions(filters).length > 0 && below >= 0 && (await estimateMatches(database, filters)) <= below ? 'filters_first' : 'walk';
   return { walkBudgetMs: tuning.walkBudgetMs ?? WALK_BUDGET_MS, strategy, q, desc, runId, runAsOf: run?.calibration_end ?? null, conversion, filters, parts };
@@ -601,15 +725,23 @@ async function estimateMatches(database: Database, filters: Filters): Promise<nu
   return Math.round(Number(parsed?.[0].Plan['Plan Rows'] ?? 0));
 }
 
+/** A customer of a page: its sort key, rank, and how its rank was read. */
+interface PageRow extends KeyedRow {
+  rank: number;
+  filtersFirst: boolean;
+}
+
 /** `limit` customer ids of the list after skipping `offset` (or after the cursor), plus one to tell if more follow. */
-async function readIds(database: Database, ctx: Context, cursor: Cursor | null, offset: number, limit: number): Promise<(KeyedRow & { rank: number })[]> {
+async function readIds(database: Database, ctx: Context, cursor: Cursor | null, offset: number, limit: number): Promise<PageRow[]> {
   const ranks = [...new Set(ctx.parts.map((p) => p.rank))].sort((a, b) => a - b);
-  const out: (KeyedRow & { rank: number })[] = [];
+  const out: PageRow[] = [];
   let skip = offset;
   let need = limit + 1;
   for (const rank of ranks) {
     if (cursor && rank < cursor.rank) continue;
-    const rows = await readRank(database, ctx.parts.filter((p) => p.rank === rank), ctx.filters, ctx.desc, cursor, skip + need, ctx.strategy, ctx.walkBudgetMs);
+    const strategy = cursor?.rank === rank && cursor.filtersFirst ? 'filters_first' : ctx.strategy;
+    const parts = ctx.parts.filter((p) => p.rank === rank);
+    const { rows, filtersFirst } = await readRank(database, parts, ctx.filters, ctx.desc, cursor, skip + need, strategy, ctx.walkBudgetMs);
     // Fewer rows than asked for: the rank is exhausted, and the rest of the page comes from the next one.
     if (rows.length <= skip) {
       skip -= rows.length;
@@ -617,7 +749,7 @@ async function readIds(database: Database, ctx: Context, cursor: Cursor | null, 
     }
     const taken = rows.slice(skip);
     skip = 0;
-    out.push(...taken.map((r) => ({ customer_id: Number(r.customer_id), sort_key: r.sort_key, rank })));
+    out.push(...taken.map((r) => ({ customer_id: Number(r.customer_id), sort_key: r.sort_key, rank, filtersFirst })));
     need -= taken.length;
     if (need <= 0) break;
   }
@@ -745,7 +877,7 @@ export async function listCustomers(database: Database, input: CustomerListQuery
     order: ctx.desc ? 'desc' : 'asc',
     page: cursor ? null : q.page,
     limit: q.limit,
-    next: more && last ? encodeCursor({ sort: q.sort, desc: ctx.desc, rank: last.rank, key: last.sort_key, id: last.customer_id }) : null,
+    next: more && last ? encodeCursor(cursorAfter(ctx, last)) : null,
     total,
     reportingCurrency: ctx.conversion.reportingCurrency,
     analysis: ctx.runId === null ? null : { id: ctx.runId, asOf: ctx.runAsOf! },
@@ -771,7 +903,7 @@ export async function customerBatches(
       if (batch.length > 0) yield await details(database, batch.map((r) => r.customer_id), ctx.runId, ctx.conversion);
       if (rows.length <= batchSize) return;
       const last = batch.at(-1)!;
-      cursor = { sort: ctx.q.sort, desc: ctx.desc, rank: last.rank, key: last.sort_key, id: last.customer_id };
+      cursor = cursorAfter(ctx, last);
     }
   }
   return { reportingCurrency: ctx.conversion.reportingCurrency, batches: batches() };

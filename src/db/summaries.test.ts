@@ -122,10 +122,13 @@ describeEachEngine('report summaries', (engine) => {
     // A new customer, an order of theirs, then the order moved and deleted; a recovery score removed.
     const [customer] = await sql<{ id: number }>`INSERT INTO customers (external_id, name) VALUES ('list-keys-new', 'New') RETURNING id`.execute(db).then((r) => r.rows);
     await expectSummariesFresh(database);
-    await sql`INSERT INTO orders (customer_id, order_key, occurred_at, amount, currency) VALUES (${customer!.id}, 'k1', '2025-07-01T00:00:00Z', 1000, 'EUR')`.execute(db);
+    await sql`INSERT INTO orders (customer_id, order_key, occurred_at, amount, currency) VALUES (${customer!.id}, 'list-keys-1', '2025-07-01T00:00:00Z', 1000, 'EUR')`.execute(db);
     await sql`UPDATE orders SET occurred_at = '2025-08-01T00:00:00Z' WHERE customer_id = ${customer!.id}`.execute(db);
     await expectSummariesFresh(database);
-    await sql`DELETE FROM orders WHERE customer_id = ${customer!.id}`.execute(db);
+    // Corrected: the order was another customer's.
+    await sql`UPDATE orders SET customer_id = (SELECT min(id) FROM customers) WHERE order_key = 'list-keys-1'`.execute(db);
+    await expectSummariesFresh(database);
+    await sql`DELETE FROM orders WHERE order_key = 'list-keys-1'`.execute(db);
     await sql`DELETE FROM recovery_scores WHERE customer_id = (SELECT min(customer_id) FROM recovery_scores)`.execute(db);
     await expectSummariesFresh(database);
   });
