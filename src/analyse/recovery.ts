@@ -468,7 +468,7 @@ export async function scoreRecovery(database: Database, input: RecoveryScoreOpti
     };
   });
   // Reasons mapped on the way changed contract_reasons too (usually already mapped by the refresh: no second ANALYZE).
-  await refreshStatistics(database.db, result.reasons.changed > 0 ? ['recovery_scores', 'customer_list_keys', 'contract_reasons'] : ['recovery_scores', 'customer_list_keys']);
+  await refreshStatistics(database.db, result.reasons.changed > 0 ? ['recovery_scores', 'customer_list_keys', 'contract_reasons', 'loss_facts', 'loss_days'] : ['recovery_scores', 'customer_list_keys']);
   return result;
 }
 

@@ -131,6 +131,12 @@ describeEachEngine('report summaries', (engine) => {
     await sql`DELETE FROM orders WHERE order_key = 'list-keys-1'`.execute(db);
     await sql`DELETE FROM recovery_scores WHERE customer_id = (SELECT min(customer_id) FROM recovery_scores)`.execute(db);
     await expectSummariesFresh(database);
+
+    // Tables emptied at once (TRUNCATE fires no delete trigger), then filled again.
+    await sql`TRUNCATE customer_states, recovery_scores`.execute(db);
+    await expectSummariesFresh(database);
+    await recomputeStates(database, { asOf: '2025-09-30T00:00:00Z' });
+    await expectSummariesFresh(database);
   });
 
   it.skipIf(engine.engine !== 'postgresql')('let a call refresh a customer\'s losses while an orders import is still open', async () => {
