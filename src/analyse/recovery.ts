@@ -55,7 +55,7 @@ import { formatMinor } from '../currency/money.js';
 import { loadConversion } from '../currency/service.js';
 import { AnalyseError } from './errors.js';
 import { findPrior, pRecovery, type PRecovery, type RecoveryPrior } from './expected-value.js';
-import { mapContractReasonsIn, testReasonText } from './reasons.js';
+import { mapContractReasonsIn, REASON_MAPPING_WRITES, testReasonText } from './reasons.js';
 import {
   parseOptions,
   recoveryCostInputSchema,
@@ -467,8 +467,8 @@ export async function scoreRecovery(database: Database, input: RecoveryScoreOpti
       warnings,
     };
   });
-  // Reasons mapped on the way changed contract_reasons too (usually already mapped by the refresh: no second ANALYZE).
-  await refreshStatistics(database.db, result.reasons.changed > 0 ? ['recovery_scores', 'customer_list_keys', 'contract_reasons', 'loss_facts', 'loss_days'] : ['recovery_scores', 'customer_list_keys']);
+  // Reasons mapped on the way rewrote contract reasons and losses too (usually already mapped by the refresh: no second ANALYZE).
+  await refreshStatistics(database.db, ['recovery_scores', 'customer_list_keys', ...(result.reasons.changed > 0 ? REASON_MAPPING_WRITES : [])]);
   return result;
 }
 

@@ -227,7 +227,7 @@ async function partsOf(sort: CustomerSort, desc: boolean, ctx: SortContext): Pro
       // key, whose index runs in key order across every state: a walk there stops after the page even when a filter
       // matches only some states (a reason: the lost and sleeping), where each state's range of the copy would
       // have to be read to its end for the states without a match.
-      return ctx.states ? keyedByState(sort, ctx) : keyedAtSource(sort, ctx);
+      return ctx.states ? keyedByState(sort, ctx, ctx.states) : keyedAtSource(sort, ctx);
   }
 }
 
@@ -257,13 +257,15 @@ async function clvCurrencies(ctx: SortContext): Promise<{ rated: { currency: str
 }
 
 /** The sorts on customer_list_keys (migration 0019), for a state filter. */
-async function keyedByState(sort: KeyedSort, ctx: SortContext): Promise<Part[]> {
+async function keyedByState(sort: KeyedSort, ctx: SortContext, states: readonly LifecycleState[]): Promise<Part[]> {
+  const byState = (rank: number, where: Frag[], key: Key | null, extra: Pick<Part, 'idOpposite' | 'nullKey' | 'unordered'> = {}) =>
+    partPerState(states, rank, where, key, extra);
   switch (sort) {
     case 'p_alive':
       // P(alive) of the current analysis; without one every row's is NULL and the first rank is empty.
       return [
-        ...byState(ctx, 0, [sql`d.p_alive IS NOT NULL`], { expr: sql`d.p_alive`, type: 'float' }),
-        ...byState(ctx, 1, [sql`d.p_alive IS NULL`], null, { nullKey: { columns: [sql`d.p_alive`] } }),
+        ...byState(0, [sql`d.p_alive IS NOT NULL`], { expr: sql`d.p_alive`, type: 'float' }),
+        ...byState(1, [sql`d.p_alive IS NULL`], null, { nullKey: { columns: [sql`d.p_alive`] } }),
       ];
     case 'clv': {
       // (The currency compared as char(3), the column's type: compared as text, the column would be cast and the
@@ -271,11 +273,11 @@ async function keyedByState(sort: KeyedSort, ctx: SortContext): Promise<Part[]> 
       const { rated, unrated } = await clvCurrencies(ctx);
       return [
         ...rated.flatMap(({ currency, factor }) =>
-          byState(ctx, 0, [sql`d.clv_currency = ${currency}::char(3)`, ...clvBounds(factor, ctx.clv.min, ctx.clv.max, sql`d.clv`)], clvKey(factor)),
+          byState(0, [sql`d.clv_currency = ${currency}::char(3)`, ...clvBounds(factor, ctx.clv.min, ctx.clv.max, sql`d.clv`)], clvKey(factor)),
         ),
-        ...unrated.flatMap((currency) => byState(ctx, 1, [sql`d.clv_currency = ${currency}::char(3)`], null, { unordered: true })),
+        ...unrated.flatMap((currency) => byState(1, [sql`d.clv_currency = ${currency}::char(3)`], null, { unordered: true })),
         // clv is NULL exactly when clv_currency is (a CHECK of the table): said so, the range is ordered by id.
-        ...byState(ctx, 2, [sql`d.clv_currency IS NULL`, sql`d.clv IS NULL`], null, { nullKey: { columns: [sql`d.clv_currency`, sql`d.clv`] } }),
+        ...byState(2, [sql`d.clv_currency IS NULL`, sql`d.clv IS NULL`], null, { nullKey: { columns: [sql`d.clv_currency`, sql`d.clv`] } }),
       ];
     }
     case 'expected_value':
@@ -284,14 +286,14 @@ async function keyedByState(sort: KeyedSort, ctx: SortContext): Promise<Part[]> 
       // comes after those with one, customers without a recovery score last.
       return [
         // (A value implies a recovery score, a CHECK of the table: said so, the range of the index's second column.)
-        ...byState(ctx, 0, [sql`d.recovery_scored`, sql`d.expected_value IS NOT NULL`], { expr: sql`d.expected_value`, type: 'bigint', descNullsLast: true }, { idOpposite: true }),
-        ...byState(ctx, 1, [sql`d.recovery_scored`, sql`d.expected_value IS NULL`], null, { nullKey: { columns: [sql`d.expected_value`], descNullsLast: true } }),
-        ...byState(ctx, 2, [sql`NOT d.recovery_scored`, sql`d.expected_value IS NULL`], null, { nullKey: { columns: [sql`d.expected_value`], descNullsLast: true } }),
+        ...byState(0, [sql`d.recovery_scored`, sql`d.expected_value IS NOT NULL`], { expr: sql`d.expected_value`, type: 'bigint', descNullsLast: true }, { idOpposite: true }),
+        ...byState(1, [sql`d.recovery_scored`, sql`d.expected_value IS NULL`], null, { nullKey: { columns: [sql`d.expected_value`], descNullsLast: true } }),
+        ...byState(2, [sql`NOT d.recovery_scored`, sql`d.expected_value IS NULL`], null, { nullKey: { columns: [sql`d.expected_value`], descNullsLast: true } }),
       ];
     case 'last_order':
       return [
-        ...byState(ctx, 0, [sql`d.last_order_at IS NOT NULL`], { expr: sql`d.last_order_at`, type: 'timestamp' }),
-        ...byState(ctx, 1, [sql`d.last_order_at IS NULL`], null, { nullKey: { columns: [sql`d.last_order_at`] } }),
+        ...byState(0, [sql`d.last_order_at IS NOT NULL`], { expr: sql`d.last_order_at`, type: 'timestamp' }),
+        ...byState(1, [sql`d.last_order_at IS NULL`], null, { nullKey: { columns: [sql`d.last_order_at`] } }),
       ];
   }
 }
@@ -368,15 +370,14 @@ async function keyedAtSource(sort: KeyedSort, ctx: SortContext): Promise<Part[]>
 }
 
 /**
- * One part per state of a sort on customer_list_keys (migration 0019), each a range of its (state, key, id) index:
- * the states filtered on, or every state and the customers without one. Their rows are merged by key.
+ * One part per state filtered on, of a sort on customer_list_keys (migration 0019): each a range of its (state, key,
+ * id) index. Their rows are merged by key.
  */
-function byState(ctx: SortContext, rank: number, where: Frag[], key: Key | null, extra: Pick<Part, 'idOpposite' | 'nullKey' | 'unordered'> = {}): Part[] {
-  const states: readonly (LifecycleState | null)[] = ctx.states ?? [...STATE_ORDER, null];
+function partPerState(states: readonly LifecycleState[], rank: number, where: Frag[], key: Key | null, extra: Pick<Part, 'idOpposite' | 'nullKey' | 'unordered'>): Part[] {
   return states.map((state) => ({
     rank,
     from: LIST_KEYS,
-    where: [state === null ? sql`d.state IS NULL` : sql`d.state = ${state}`, ...where],
+    where: [sql`d.state = ${state}`, ...where],
     key,
     id: sql`d.customer_id`,
     ...extra,
@@ -485,8 +486,7 @@ async function buildFilters(db: Database['db'], q: CustomerListQuery, conversion
     }
     return out;
   };
-  const keyed = q.state !== undefined || q.pAliveMin !== undefined || q.pAliveMax !== undefined || q.clvMin !== undefined || q.clvMax !== undefined;
-  return { conditions, keys: keyed ? keys : null, customerRow };
+  return { conditions, keys: keys('k').length > 0 ? keys : null, customerRow };
 }
 
 // ---- Cursor --------------------------------------------------------------------------------------------------
